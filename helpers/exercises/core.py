@@ -1,0 +1,460 @@
+"""The exercise checker: registry, result objects, and running learner code safely.
+
+An *exercise* is a function a learner writes with a fixed name and signature. Each
+exercise module (``exNN_topic.py``) registers its exercises with :func:`register`,
+giving the reference implementation, the inputs to try, the mistakes learners
+really make, and a hint. :func:`check` then runs the learner's function on every
+input, compares with the reference, and names the mistake when it recognises one.
+
+``check`` never raises. Its result has ``.passed``, ``.status`` (one of
+``"correct"``, ``"incorrect"``, ``"not attempted"``, ``"error"``) and
+``.message``, and renders as HTML in Jupyter and as plain text elsewhere.
+"""
+from __future__ import annotations
+
+import copy
+import html
+import inspect
+import textwrap
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+CORRECT = "correct"
+INCORRECT = "incorrect"
+NOT_ATTEMPTED = "not attempted"
+ERROR = "error"
+STATUSES = (CORRECT, INCORRECT, NOT_ATTEMPTED, ERROR)
+
+
+# --------------------------------------------------------------------------- #
+# What an exercise is made of
+# --------------------------------------------------------------------------- #
+@dataclass
+class Case:
+    """One input to try: positional and keyword arguments and a description.
+
+    ``label`` is what the learner reads when this case fails, so it describes the
+    input in words ("logits of shape (4, 10) with values near 1000").
+    ``raises`` names the exception type the call must raise (or None), and
+    ``raises_mentions`` lists strings that the exception message must contain.
+    """
+
+    label: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    raises: Optional[type] = None
+    raises_mentions: Sequence[str] = ()
+
+
+@dataclass
+class Run:
+    """What happened when a learner's function ran on one case."""
+
+    case: Case
+    expected: Any
+    got: Any
+    warnings: list  # warnings.WarningMessage objects raised by learner code
+
+    @property
+    def warning_texts(self) -> list:
+        return [f"{w.category.__name__}: {w.message}" for w in self.warnings]
+
+
+@dataclass
+class Mistake:
+    """A mistake learners really make, and the message that names it.
+
+    Either ``impl`` (a wrong implementation with the exercise's signature: the
+    learner's output is recognised when it equals this function's output on the
+    failing case) or ``detect`` (a predicate on the :class:`Run`) recognises it.
+    """
+
+    message: str
+    impl: Optional[Callable] = None
+    detect: Optional[Callable[[Run], bool]] = None
+
+    def matches(self, run: Run, compare: Callable) -> bool:
+        if self.detect is not None:
+            try:
+                if self.detect(run):
+                    return True
+            except Exception:  # a diagnosis must never crash the checker
+                pass
+        if self.impl is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    wrong = self.impl(*copy.deepcopy(run.case.args), **copy.deepcopy(run.case.kwargs))
+            except Exception:
+                return False
+            return compare(wrong, run.got) is None
+        return False
+
+
+@dataclass
+class Exercise:
+    """An exercise: its contract, the cases to run, the mistakes to name, a hint."""
+
+    name: str
+    notebook: str
+    reference: Callable
+    cases: Callable[[], list]  # built on demand: a list of Case, seeded
+    hint: str
+    mistakes: list = field(default_factory=list)
+    compare: Optional[Callable[[Any, Any], Optional[str]]] = None
+    forbid_warnings: bool = False  # e.g. a stable softmax must not warn on overflow
+    summary: str = ""  # one line: what the function does
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}{inspect.signature(self.reference)}"
+
+    def comparator(self) -> Callable[[Any, Any], Optional[str]]:
+        return self.compare or compare_values
+
+
+_REGISTRY: dict = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry (names are unique across notebooks)."""
+    if exercise.name in _REGISTRY and _REGISTRY[exercise.name].notebook != exercise.notebook:
+        raise ValueError(f"exercise {exercise.name!r} is registered twice")
+    _REGISTRY[exercise.name] = exercise
+    return exercise
+
+
+def get_exercise(name: str) -> Exercise:
+    from . import load_all
+
+    load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY)) or "(none)"
+        raise KeyError(f"no exercise called {name!r}; the exercises are: {known}") from None
+
+
+def all_exercises() -> list:
+    from . import load_all
+
+    load_all()
+    return sorted(_REGISTRY.values(), key=lambda e: (e.notebook, e.name))
+
+
+# --------------------------------------------------------------------------- #
+# Comparing outputs
+# --------------------------------------------------------------------------- #
+def describe(value: Any) -> str:
+    """A short description of a value for messages: type, shape and dtype."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        kind = type(value).__name__
+        if len(value) <= 4:
+            return f"{kind} of ({', '.join(describe(v) for v in value)})"
+        return f"{kind} of {len(value)} items"
+    return f"{type(value).__name__} {value!r}"[:120]
+
+
+def compare_arrays(expected: np.ndarray, got: Any, atol: float = 1e-5, rtol: float = 1e-5,
+                   what: str = "the result") -> Optional[str]:
+    """None when ``got`` is an array like ``expected``, else what differs."""
+    if not isinstance(got, np.ndarray):
+        return f"{what} should be a NumPy array, not {describe(got)}"
+    if got.shape != expected.shape:
+        return f"{what} has shape {got.shape}; expected {expected.shape}"
+    if got.dtype != expected.dtype:
+        return f"{what} has dtype {got.dtype}; expected {expected.dtype}"
+    if expected.dtype == bool or not np.issubdtype(expected.dtype, np.number):
+        bad = got != expected
+        if np.any(bad):
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            return f"{what} differs at index {idx}: got {got[idx]!r}, expected {expected[idx]!r}"
+        return None
+    if np.isnan(got).any() and not np.isnan(expected).any():
+        return f"{what} contains NaN where the expected values are all finite"
+    close = np.isclose(got, expected, atol=atol, rtol=rtol, equal_nan=True)
+    if not close.all():
+        idx = tuple(int(i) for i in np.argwhere(~close)[0])
+        diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+        return (f"{what} differs at index {idx}: got {got[idx]!r}, expected {expected[idx]!r} "
+                f"(largest difference {np.nanmax(diff):.3g})")
+    return None
+
+
+def compare_values(expected: Any, got: Any, what: str = "the result") -> Optional[str]:
+    """Compare nested tuples/lists of arrays and scalars; None when equal."""
+    if isinstance(expected, np.ndarray):
+        return compare_arrays(expected, got, what=what)
+    if isinstance(expected, tuple):
+        if not isinstance(got, tuple) or len(got) != len(expected):
+            return f"{what} should be a tuple of {len(expected)} items, not {describe(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            problem = compare_values(e, g, what=f"item {i} of {what}")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, list):
+        if not isinstance(got, list) or len(got) != len(expected):
+            return f"{what} should be a list of {len(expected)} items, not {describe(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            problem = compare_values(e, g, what=f"item {i} of {what}")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, bool) or expected is None or isinstance(expected, str):
+        if type(got) is not type(expected) and not (isinstance(expected, bool) and isinstance(got, np.bool_)):
+            return f"{what} should be {type(expected).__name__} {expected!r}, not {describe(got)}"
+        return None if got == expected else f"{what} is {got!r}; expected {expected!r}"
+    if isinstance(expected, (int, float, np.number)):
+        if not isinstance(got, (int, float, np.number)) or isinstance(got, bool):
+            return f"{what} should be a number, not {describe(got)}"
+        if np.isnan(expected) and np.isnan(got):
+            return None
+        if not np.isclose(got, expected, atol=1e-6, rtol=1e-5):
+            return f"{what} is {got!r}; expected {expected!r}"
+        return None
+    return None if got == expected else f"{what} is {got!r}; expected {expected!r}"
+
+
+def inputs_equal(before: Any, after: Any) -> bool:
+    """True when two argument structures hold the same values (in-place change test)."""
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and before.shape == after.shape
+                and before.dtype == after.dtype and np.array_equal(before, after, equal_nan=True))
+    if isinstance(before, (list, tuple)):
+        return (type(before) is type(after) and len(before) == len(after)
+                and all(inputs_equal(b, a) for b, a in zip(before, after)))
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(inputs_equal(before[k], after[k]) for k in before)
+    try:
+        return bool(before == after)
+    except Exception:
+        return True
+
+
+# --------------------------------------------------------------------------- #
+# Results
+# --------------------------------------------------------------------------- #
+_STYLE = {
+    CORRECT: ("#e6f4ea", "#1e7e34", "\u2714"),
+    INCORRECT: ("#fdecea", "#b00020", "\u2718"),
+    NOT_ATTEMPTED: ("#fff8e1", "#8a6d00", "\u2026"),
+    ERROR: ("#fdecea", "#b00020", "!"),
+}
+
+
+@dataclass
+class CheckResult:
+    """The outcome of :func:`check`: ``passed``, ``status`` and ``message``."""
+
+    name: str
+    status: str
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == CORRECT
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return f"{_STYLE[self.status][2]} {self.name}: {self.status}. {self.message}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        background, colour, mark = _STYLE[self.status]
+        body = html.escape(self.message).replace("\n", "<br>")
+        return (f'<div style="background:{background};border-left:4px solid {colour};'
+                f'padding:6px 10px;margin:4px 0;font-family:sans-serif">'
+                f'<b style="color:{colour}">{mark} {html.escape(self.name)}: {self.status}</b>'
+                f"<br>{body}</div>")
+
+
+@dataclass
+class Text:
+    """Text shown to the learner: plain in a terminal, formatted in Jupyter."""
+
+    title: str
+    body: str
+    code: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.title}\n{self.body}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        body = html.escape(self.body)
+        inner = f"<pre>{body}</pre>" if self.code else body.replace("\n", "<br>")
+        return (f'<div style="border-left:4px solid #3367d6;padding:6px 10px;margin:4px 0">'
+                f"<b>{html.escape(self.title)}</b><br>{inner}</div>")
+
+
+# --------------------------------------------------------------------------- #
+# Running learner code
+# --------------------------------------------------------------------------- #
+def _param_names(fn: Callable) -> Optional[list]:
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+
+
+def _first_error_line(exc: BaseException) -> str:
+    """The learner-code frame where the exception happened, if there is one."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    for frame in reversed(frames):
+        if "helpers/exercises" not in frame.filename.replace("\\", "/"):
+            return f" (line {frame.lineno}: {frame.line})" if frame.line else ""
+    return ""
+
+
+def _call(fn: Callable, case: Case):
+    """Run ``fn`` on deep copies of the case's arguments, recording warnings."""
+    args = copy.deepcopy(case.args)
+    kwargs = copy.deepcopy(case.kwargs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(all="warn"):
+            result = fn(*args, **kwargs)
+    return result, list(caught), (args, kwargs)
+
+
+def check(name: str, fn: Callable) -> CheckResult:
+    """Check a learner's implementation of exercise ``name``. Never raises."""
+    try:
+        exercise = get_exercise(name)
+    except KeyError as exc:
+        return CheckResult(name, ERROR, str(exc.args[0]))
+    except Exception as exc:  # a broken exercise module must not crash the notebook
+        return CheckResult(name, ERROR, f"the checker could not load: {exc!r}")
+    try:
+        return _check(exercise, fn)
+    except Exception as exc:  # a bug in the checker itself: report it, never raise
+        return CheckResult(name, ERROR, f"the checker itself failed ({exc!r}); please report this.")
+
+
+def _check(exercise: Exercise, fn: Callable) -> CheckResult:
+    name = exercise.name
+    if not callable(fn):
+        return CheckResult(name, ERROR, f"pass your function itself, e.g. check({name!r}, {name}); "
+                                        f"got {describe(fn)}")
+    expected_params = _param_names(exercise.reference)
+    got_params = _param_names(fn)
+    if got_params is not None and got_params != expected_params:
+        return CheckResult(name, INCORRECT,
+                           f"your function's parameters are ({', '.join(got_params)}), but the exercise "
+                           f"expects {exercise.signature}: keep the names and the defaults exactly.")
+    compare = exercise.comparator()
+    cases = exercise.cases()
+    for case in cases:
+        outcome = _run_case(exercise, fn, case, compare)
+        if outcome is not None:
+            return outcome
+    return CheckResult(name, CORRECT, f"all {len(cases)} cases agree with the reference "
+                                      f"({'; '.join(c.label for c in cases[:3])}{', ...' if len(cases) > 3 else ''}).")
+
+
+def _run_case(exercise: Exercise, fn: Callable, case: Case, compare) -> Optional[CheckResult]:
+    """Run one case; a CheckResult when it fails, None when it passes."""
+    name = exercise.name
+    try:
+        got, caught, (args, kwargs) = _call(fn, case)
+    except NotImplementedError:
+        return CheckResult(name, NOT_ATTEMPTED,
+                           f"replace `raise NotImplementedError` in {name} with your code, then run "
+                           f"this cell again. Stuck? hint({name!r}) gives a hint.")
+    except Exception as exc:
+        if case.raises is not None and not isinstance(exc, case.raises):
+            return CheckResult(name, INCORRECT,
+                               f"for {case.label}, your function raised {type(exc).__name__}: {exc}; "
+                               f"it should raise {case.raises.__name__} with a message that says what is wrong.")
+        if case.raises is not None:
+            text = str(exc)
+            missing = [m for m in case.raises_mentions if str(m) not in text]
+            if missing:
+                return CheckResult(name, INCORRECT,
+                                   f"for {case.label}, your {type(exc).__name__} says {text!r}; a helpful "
+                                   f"message should mention {', '.join(map(repr, missing))}.")
+            return None
+        return CheckResult(name, ERROR,
+                           f"your function raised {type(exc).__name__}: {exc} "
+                           f"for {case.label}{_first_error_line(exc)}.")
+    if case.raises is not None:
+        return CheckResult(name, INCORRECT,
+                           f"for {case.label}, your function returned {describe(got)} instead of raising "
+                           f"{case.raises.__name__}: bad input should fail loudly, not give a wrong answer.")
+    if not inputs_equal(case.args, args) or not inputs_equal(case.kwargs, kwargs):
+        return CheckResult(name, INCORRECT,
+                           f"your function changed its input in place ({case.label}). Work on a copy "
+                           f"(e.g. `x = x.copy()` or an expression that makes a new array).")
+    expected = exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    run = Run(case, expected, got, caught)
+    problem = compare(expected, got)
+    runtime_warnings = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if problem is None and not (exercise.forbid_warnings and runtime_warnings):
+        return None
+    for mistake in exercise.mistakes:
+        if mistake.matches(run, compare):
+            return CheckResult(name, INCORRECT, f"for {case.label}: {mistake.message}")
+    if problem is None:
+        return CheckResult(name, INCORRECT,
+                           f"for {case.label} your function warned ({'; '.join(run.warning_texts)}). "
+                           f"The values are right here, but the warning means it overflows: "
+                           f"make it numerically stable.")
+    return CheckResult(name, INCORRECT, f"for {case.label}, {problem}.")
+
+
+# --------------------------------------------------------------------------- #
+# Hints, solutions and the list of exercises
+# --------------------------------------------------------------------------- #
+def hint(name: str) -> Text:
+    """A hint for exercise ``name``."""
+    try:
+        exercise = get_exercise(name)
+    except KeyError as exc:
+        return Text("Unknown exercise", str(exc.args[0]))
+    return Text(f"Hint for {exercise.signature}", textwrap.dedent(exercise.hint).strip())
+
+
+def solution(name: str) -> Text:
+    """The reference solution of exercise ``name``: the reference function's own source."""
+    try:
+        exercise = get_exercise(name)
+    except KeyError as exc:
+        return Text("Unknown exercise", str(exc.args[0]))
+    source = textwrap.dedent(inspect.getsource(exercise.reference))
+    return Text(f"Reference solution for {exercise.name} "
+                f"(helpers.{exercise.reference.__module__.split('.')[-1]})", source, code=True)
+
+
+@dataclass
+class ExerciseTable:
+    """Every exercise with its notebook and signature."""
+
+    rows: list
+
+    def __str__(self) -> str:
+        width = max((len(r[0]) for r in self.rows), default=8)
+        return "\n".join(f"{nb:<{width}}  {sig}" for nb, sig, _ in self.rows)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        cells = "".join(f"<tr><td>{html.escape(nb)}</td><td><code>{html.escape(sig)}</code></td>"
+                        f"<td>{html.escape(summary)}</td></tr>" for nb, sig, summary in self.rows)
+        return ("<table><tr><th>notebook</th><th>exercise</th><th>what it does</th></tr>"
+                f"{cells}</table>")
+
+
+def exercises() -> ExerciseTable:
+    """List every exercise with its notebook and signature."""
+    return ExerciseTable([(e.notebook, e.signature, e.summary) for e in all_exercises()])
