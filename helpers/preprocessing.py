@@ -1,0 +1,134 @@
+"""Turn photos into the (N, 3, H, W) float32 blob a preset's network expects.
+
+:func:`preprocess` applies a preset's recipe (see :mod:`helpers.models.presets`)::
+
+    1. resize each image to the preset's input_size with its resize mode:
+       "short_side_crop"  short side -> resize_short, then a centre crop of input_size
+       "stretch"          straight to input_size (the aspect ratio is not kept)
+       "letterbox"        fit inside input_size keeping the aspect ratio, pad with gray 114
+    2. BGR -> RGB if swap_rb
+    3. blob = (pixel - mean) * scale, then / std if the preset has a std (per channel)
+    4. HWC -> CHW and stack: (N, 3, H, W) float32
+
+Resizing uses ``cv2.INTER_AREA`` when shrinking and ``cv2.INTER_LINEAR`` when enlarging.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+LETTERBOX_FILL = 114  # gray padding value used by YOLO-style letterboxing
+
+
+def _interpolation(scale: float) -> int:
+    """INTER_AREA for shrinking (less aliasing), INTER_LINEAR for enlarging."""
+    return cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+
+
+def resize_short_side(image: np.ndarray, short: int) -> np.ndarray:
+    """Resize (H, W, C) so that min(H, W) == ``short``, keeping the aspect ratio."""
+    height, width = image.shape[:2]
+    scale = short / min(height, width)
+    size = (max(short, round(width * scale)), max(short, round(height * scale)))
+    if height <= width:
+        size = (size[0], short)
+    else:
+        size = (short, size[1])
+    return cv2.resize(image, size, interpolation=_interpolation(scale))
+
+
+def center_crop(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The central ``size`` = (width, height) window of an (H, W, C) image.
+
+    An odd leftover puts the extra pixel on the right/bottom side of the discarded part
+    (``top = (H - height) // 2``). Raises ``ValueError`` when the image is too small.
+    """
+    width, height = size
+    h, w = image.shape[:2]
+    if h < height or w < width:
+        raise ValueError(f"cannot crop {width}x{height} out of an image of {w}x{h}")
+    top, left = (h - height) // 2, (w - width) // 2
+    return image[top : top + height, left : left + width]
+
+
+def resize_short_side_center_crop(image: np.ndarray, short: int, size: tuple[int, int]) -> np.ndarray:
+    """Short side -> ``short``, then the central ``size`` = (width, height) crop."""
+    return center_crop(resize_short_side(image, short), size)
+
+
+def stretch(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize to exactly ``size`` = (width, height), ignoring the aspect ratio."""
+    h, w = image.shape[:2]
+    scale = min(size[0] / w, size[1] / h)
+    return cv2.resize(image, size, interpolation=_interpolation(scale))
+
+
+def letterbox(image: np.ndarray, size: tuple[int, int], fill: int = LETTERBOX_FILL):
+    """Fit an (H, W, 3) image inside ``size`` = (width, height), keeping its aspect ratio.
+
+    Returns ``(boxed, gain, (pad_x, pad_y))``: the (height, width, 3) uint8 result, the
+    scale factor applied to the image, and the left/top padding in pixels. A point
+    (x, y) in ``boxed`` is ``((x - pad_x) / gain, (y - pad_y) / gain)`` in the original.
+    """
+    width, height = size
+    h, w = image.shape[:2]
+    gain = min(width / w, height / h)
+    new_w, new_h = max(1, round(w * gain)), max(1, round(h * gain))
+    resized = cv2.resize(image, (new_w, new_h), interpolation=_interpolation(gain))
+    pad_x, pad_y = (width - new_w) // 2, (height - new_h) // 2
+    boxed = cv2.copyMakeBorder(resized, pad_y, height - new_h - pad_y, pad_x, width - new_w - pad_x,
+                               cv2.BORDER_CONSTANT, value=(fill, fill, fill))
+    return boxed, gain, (pad_x, pad_y)
+
+
+def resize_for_preset(image: np.ndarray, preset) -> np.ndarray:
+    """Apply the preset's resize mode: (H, W, 3) uint8 -> (height, width, 3) uint8."""
+    if preset.resize == "short_side_crop":
+        return resize_short_side_center_crop(image, preset.resize_short, preset.input_size)
+    if preset.resize == "stretch":
+        return stretch(image, preset.input_size)
+    if preset.resize == "letterbox":
+        return letterbox(image, preset.input_size)[0]
+    raise ValueError(
+        f"preset {preset.name!r} has resize mode {preset.resize!r}; expected "
+        "'short_side_crop', 'stretch' or 'letterbox'"
+    )
+
+
+def as_image_list(images) -> list[np.ndarray]:
+    """Accept one (H, W, 3) image or a sequence of them; return a list of (H, W, 3) arrays."""
+    if isinstance(images, np.ndarray):
+        if images.ndim == 3:
+            return [images]
+        if images.ndim == 4:
+            return list(images)
+        raise ValueError(f"expected an (H, W, 3) image or a list of them, got an array of shape {images.shape}")
+    images = list(images)
+    if not images:
+        raise ValueError("got an empty list of images")
+    for i, image in enumerate(images):
+        shape = getattr(image, "shape", None)
+        if shape is None or len(shape) != 3 or shape[2] != 3:
+            raise ValueError(f"image {i} has shape {shape}; expected (H, W, 3) BGR (use helpers.load_image)")
+    return images
+
+
+def normalize_pixels(image: np.ndarray, preset) -> np.ndarray:
+    """(H, W, 3) uint8 in network colour order -> (H, W, 3) float32 ``(x - mean) * scale / std``."""
+    out = (image.astype(np.float32) - np.asarray(preset.mean, np.float32)) * np.float32(preset.scale)
+    if preset.std is not None:
+        out /= np.asarray(preset.std, np.float32)
+    return out
+
+
+def preprocess(images: np.ndarray | Sequence[np.ndarray], preset) -> np.ndarray:
+    """One BGR uint8 image or a list of them -> the preset's (N, 3, H, W) float32 blob."""
+    planes = []
+    for image in as_image_list(images):
+        resized = resize_for_preset(image, preset)
+        if preset.swap_rb:
+            resized = cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
+        planes.append(normalize_pixels(resized, preset).transpose(2, 0, 1))
+    return np.ascontiguousarray(np.stack(planes), dtype=np.float32)
