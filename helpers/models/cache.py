@@ -1,0 +1,72 @@
+"""Where built and downloaded model files are kept, and how their checksums are computed.
+
+The cache folder is ``$CNN_KATAS_CACHE`` when that environment variable is set, otherwise
+``~/.cache/cnn-output-katas`` (``%LOCALAPPDATA%/cnn-output-katas`` on Windows, when set).
+Nothing in it is precious: delete it to force a rebuild or a new download.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+CACHE_ENV_VAR = "CNN_KATAS_CACHE"
+CACHE_FOLDER_NAME = "cnn-output-katas"
+
+
+def cache_dir(create: bool = True) -> Path:
+    """The cache folder (created unless ``create=False``)."""
+    override = os.environ.get(CACHE_ENV_VAR)
+    if override:
+        folder = Path(override).expanduser()
+    elif os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        folder = Path(os.environ["LOCALAPPDATA"]) / CACHE_FOLDER_NAME
+    else:
+        folder = Path.home() / ".cache" / CACHE_FOLDER_NAME
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def cached_path(file_name: str) -> Path:
+    """Path of ``file_name`` inside the cache folder (the file may not exist yet)."""
+    return cache_dir() / file_name
+
+
+def sha256_of_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks of ``chunk_size`` bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_of_bytes(data: bytes) -> str:
+    """Hex SHA-256 of a bytes object."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class ChecksumMismatchError(ValueError):
+    """A file's SHA-256 is not the one its preset (or download) expects."""
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers never see a half-written file.
+
+    The bytes go to a temporary file in the same folder, are flushed and fsync'ed, and
+    the temporary file is then renamed over ``path`` with ``os.replace`` (atomic on the
+    same file system). On any error the temporary file is removed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    finally:
+        if temp.exists():
+            temp.unlink()

