@@ -304,7 +304,8 @@ def _in_jupyter() -> bool:
 
 def show_notice(notice: str) -> None:
     """Warn (SyntheticModelWarning) and, in Jupyter, also display a visible notice box."""
-    warnings.warn(notice, SyntheticModelWarning, stacklevel=3)
+    # stacklevel 4: the warning points at the line that called load_model.
+    warnings.warn(notice, SyntheticModelWarning, stacklevel=4)
     if _in_jupyter():
         from IPython.display import HTML, display
 
