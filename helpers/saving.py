@@ -157,6 +157,11 @@ def _fsync_folder(folder: Path) -> None:
 # --------------------------------------------------------------------------- #
 # Metadata inside the file
 # --------------------------------------------------------------------------- #
+def utc_timestamp() -> str:
+    """Now, in UTC, as ISO 8601 to the second: "2026-11-03T14:05:09+00:00"."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def _plain_confidence(confidence) -> float:
     value = float(confidence)  # numpy float32 -> Python float, which JSON and SQLite accept
     if math.isnan(value) or not 0.0 <= value <= 1.0:
@@ -206,7 +211,7 @@ def save_classified(image, label, confidence, image_id, out_dir, fmt="png", *, m
         raise ValueError(f"fmt must be one of {sorted(FORMATS)}, got {fmt!r}")
     metadata = {"label": label, "confidence": repr(_plain_confidence(confidence)),
                 "model": str(model_name),
-                "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                "timestamp": utc_timestamp()}
     folder = Path(out_dir) / safe_label_dirname(label)
     path = folder / (check_image_id(image_id) + FORMATS[fmt])
     if not _inside(path, out_dir):
