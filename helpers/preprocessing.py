@@ -132,3 +132,90 @@ def preprocess(images: np.ndarray | Sequence[np.ndarray], preset) -> np.ndarray:
             resized = cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
         planes.append(normalize_pixels(resized, preset).transpose(2, 0, 1))
     return np.ascontiguousarray(np.stack(planes), dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- #
+# Blobs by hand: what cv2.dnn.blobFromImage does, step by step (notebook 01)
+# --------------------------------------------------------------------------- #
+def _three_numbers(value, name):
+    """A per-channel setting as a (3,) float32 array; a single number is an error."""
+    values = np.asarray(value, dtype=np.float32)
+    if values.shape != (3,):
+        raise ValueError(f"{name} must be three numbers, one per channel, got {value!r}. "
+                         f"(cv2.dnn.blobFromImage silently reads a single number m as (m, 0, 0).)")
+    return values
+
+
+def blob_from_image(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+    """Make a network input from one image, exactly like ``cv2.dnn.blobFromImage``.
+
+    image: (H, W, 3) uint8 (or float) BGR image.
+    scalefactor: multiplies every value after the mean is subtracted.
+    size: (width, height) of the network input, as in OpenCV; None keeps the image size.
+    mean: three numbers subtracted per channel, in the blob's channel order (after the swap).
+    swap_rb: reverse the channels (BGR -> RGB).
+    crop: False stretches the image to ``size``; True resizes it to cover ``size``
+          (keeping its aspect ratio) and cuts out the centre.
+    Returns a (1, 3, height, width) float32 array: ``(pixel - mean) * scalefactor``.
+    """
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"blob_from_image expects an (H, W, 3) colour image, got shape {image.shape}; "
+                         f"convert grey or BGRA images with cv2.cvtColor first")
+    mean = _three_numbers(mean, "mean")
+    height, width = image.shape[:2]
+    out_w, out_h = (width, height) if size is None else size
+    if (out_w, out_h) != (width, height):
+        if crop:
+            # Resize so that the image covers the target, then cut out the centre.
+            factor = float(np.float32(max(out_w / width, out_h / height)))  # float32, as in OpenCV
+            image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
+            top = int(0.5 * (image.shape[0] - out_h))
+            left = int(0.5 * (image.shape[1] - out_w))
+            image = image[top:top + out_h, left:left + out_w]
+        else:
+            image = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_LINEAR)
+    pixels = image.astype(np.float32)
+    if swap_rb:
+        pixels = pixels[..., ::-1]
+    pixels = (pixels - mean) * np.float32(scalefactor)
+    return np.ascontiguousarray(pixels.transpose(2, 0, 1)[np.newaxis])
+
+
+def normalize_blob(blob, mean, std):
+    """Per-channel ``(blob - mean) / std`` on an (N, 3, H, W) blob.
+
+    blob: (N, 3, H, W) float array, e.g. from ``blob_from_image(image, 1 / 255)``.
+    mean, std: three numbers each, in the blob's channel order and in the blob's units
+    (ImageNet: mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225) for RGB in [0, 1]).
+    Returns a new (N, 3, H, W) float32 array.
+    """
+    blob = np.asarray(blob)
+    if blob.ndim != 4 or blob.shape[1] != 3:
+        raise ValueError(f"normalize_blob expects an (N, 3, H, W) blob, got shape {blob.shape}")
+    mean = _three_numbers(mean, "mean").reshape(1, 3, 1, 1)
+    std = _three_numbers(std, "std").reshape(1, 3, 1, 1)
+    if np.any(std == 0):
+        raise ValueError(f"std must not contain 0, got {std.ravel().tolist()}")
+    return ((blob.astype(np.float32) - mean) / std).astype(np.float32)
+
+
+def blob_to_image(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+    """Undo :func:`blob_from_image`: see the picture the network is given.
+
+    blob: (1, 3, H, W) or (3, H, W) float array made with these mean, scalefactor and swap_rb.
+    Returns an (H, W, 3) uint8 BGR image: ``blob / scalefactor + mean``, channels swapped
+    back if ``swap_rb``, rounded and clipped to 0..255 (values the blob cannot show clip).
+    """
+    blob = np.asarray(blob)
+    if blob.ndim == 4 and blob.shape[0] == 1:
+        blob = blob[0]
+    if blob.ndim != 3 or blob.shape[0] != 3:
+        raise ValueError(f"blob_to_image expects one (1, 3, H, W) blob, got shape {blob.shape}; "
+                         f"for a batch, pass blob[i:i + 1]")
+    if scalefactor == 0:
+        raise ValueError("scalefactor 0 cannot be undone")
+    pixels = blob.transpose(1, 2, 0) / np.float32(scalefactor) + _three_numbers(mean, "mean")
+    if swap_rb:
+        pixels = pixels[..., ::-1]
+    return np.clip(np.rint(pixels), 0, 255).astype(np.uint8)

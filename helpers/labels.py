@@ -1,0 +1,72 @@
+"""Class indices to names: the top K of a probability vector and the label file that names them."""
+import re
+
+import numpy as np
+
+_SYNSET_ID = re.compile(r"^n\d{8}\s+")  # "n01440764 tench, Tinca tinca"
+_FILE_NAME = re.compile(r"\.(txt|names|labels|csv|json)$", re.IGNORECASE)
+
+
+def top_k(probs, k=5):
+    """The ``k`` largest values and their indices, largest first.
+
+    probs: (C,) or (N, C) array of probabilities or logits.
+    Returns (indices, values): int64 indices and values of ``probs``' dtype, both of
+    shape (k,) or (N, k). Equal values keep the lower index first.
+    """
+    probs = np.asarray(probs)
+    if probs.ndim not in (1, 2):
+        raise ValueError(f"top_k expects a (C,) or (N, C) array, got shape {probs.shape}")
+    classes = probs.shape[-1]
+    if not 1 <= k <= classes:
+        raise ValueError(f"k must be between 1 and the number of classes {classes}, got k={k}")
+    # A stable sort of the negated values: largest first, ties in index order.
+    order = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+    return order.astype(np.int64), np.take_along_axis(probs, order, axis=-1)
+
+
+def parse_labels(text):
+    """Class names from the text of a label file, one class a line, in class order.
+
+    text: the file's contents (not its path). Plain lines ("tench") are kept as they
+    are, stripped of surrounding spaces; synset lines ("n01440764 tench, Tinca tinca")
+    give their first name ("tench"). Blank lines at the end are ignored; a blank line
+    before the last name raises ValueError, because it would shift every later index.
+    Returns a list of str.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_labels expects the text of a label file (str), got {type(text).__name__}; "
+                        f"read it first: Path(path).read_text()")
+    lines = text.rstrip().splitlines()
+    if len(lines) == 1 and _FILE_NAME.search(lines[0].strip()):
+        raise ValueError(f"parse_labels got {lines[0].strip()!r}, which looks like a file path: "
+                         f"pass the file's text, e.g. parse_labels(Path(path).read_text())")
+    names = []
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line:
+            raise ValueError(f"line {number} of the label text is empty: every class needs a name "
+                             f"(a missing one shifts all later indices)")
+        if _SYNSET_ID.match(line):
+            line = _SYNSET_ID.sub("", line).split(",")[0].strip()
+        names.append(line)
+    return names
+
+
+def decode_predictions(probs, labels, k=5):
+    """The top ``k`` classes of each image, named.
+
+    probs: (C,) (one image) or (N, C) probabilities; labels: C class names.
+    Returns a list with one entry per image, each a list of k tuples
+    (class_index, label, probability) as plain Python int, str and float, best first.
+    Raises ValueError when the number of labels differs from the number of classes.
+    """
+    probs = np.asarray(probs)
+    if probs.ndim == 1:
+        probs = probs[np.newaxis]
+    if len(labels) != probs.shape[-1]:
+        raise ValueError(f"{len(labels)} labels for {probs.shape[-1]} classes: the label file "
+                         f"does not belong to this model (or has a background class too many)")
+    indices, values = top_k(probs, k)
+    return [[(int(i), labels[i], float(v)) for i, v in zip(row_indices, row_values)]
+            for row_indices, row_values in zip(indices, values)]

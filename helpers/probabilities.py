@@ -1,0 +1,43 @@
+"""From a classifier's raw scores (logits) to probabilities, and telling the two apart."""
+import numpy as np
+
+
+def softmax(logits, axis=-1):
+    """Turn logits into probabilities along ``axis``, without overflowing.
+
+    logits: array of any shape, e.g. (C,) or (N, C) float32 scores; no NaN or +inf
+    (those mean the model's output is broken upstream, so this raises ValueError).
+    Returns a new array of the same shape whose values along ``axis`` are in [0, 1]
+    and sum to 1. Float input keeps its dtype (float32 stays float32); integer input
+    gives float64.
+    """
+    logits = np.asarray(logits)
+    if not np.issubdtype(logits.dtype, np.floating):
+        logits = logits.astype(np.float64)
+    if np.isnan(logits).any() or np.isposinf(logits).any():
+        raise ValueError("softmax got NaN or +inf logits: the model's output is already broken "
+                         "(check the input blob and the model), softmax cannot repair it")
+    # exp(x - max) / sum(exp(x - max)) equals exp(x) / sum(exp(x)), and the largest
+    # exponent is now exp(0) = 1, so nothing overflows.
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    exps = np.exp(shifted)
+    return exps / exps.sum(axis=axis, keepdims=True)
+
+
+def looks_like_probabilities(output, axis=-1, atol=1e-3):
+    """True when ``output`` already holds probabilities along ``axis``.
+
+    output: array, e.g. (N, C) float32 straight from a model.
+    Probabilities are finite, lie in [0, 1] and sum to 1 along ``axis`` (each within
+    ``atol``). Use it before calling softmax: softmax of probabilities (a "double
+    softmax") gives a flattened, wrong distribution.
+    Returns a Python bool.
+    """
+    output = np.asarray(output, dtype=np.float64)
+    if output.size == 0:
+        raise ValueError("looks_like_probabilities got an empty array")
+    if not np.isfinite(output).all():
+        return False
+    in_range = output.min() >= -atol and output.max() <= 1 + atol
+    sums_to_one = np.allclose(output.sum(axis=axis), 1.0, rtol=0, atol=atol)
+    return bool(in_range and sums_to_one)
