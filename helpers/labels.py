@@ -65,8 +65,8 @@ def decode_predictions(probs, labels, k=5):
     if probs.ndim == 1:
         probs = probs[np.newaxis]
     if len(labels) != probs.shape[-1]:
-        raise ValueError(f"{len(labels)} labels for {probs.shape[-1]} classes: the label file "
-                         f"does not belong to this model (or has a background class too many)")
+        raise ValueError(f"{len(labels)} labels for {probs.shape[-1]} classes: this label file does not "
+                         f"belong to this model (models with a background class have one class more)")
     indices, values = top_k(probs, k)
     return [[(int(i), labels[i], float(v)) for i, v in zip(row_indices, row_values)]
             for row_indices, row_values in zip(indices, values)]
