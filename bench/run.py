@@ -1,0 +1,271 @@
+"""Benchmarks: the helpers' hot paths against baselines measured in the same run.
+
+    .venv/bin/python bench/run.py            # everything, about a minute
+    .venv/bin/python bench/run.py --quick    # fewer repeats
+
+Prints one table of medians and ratios. A ratio is helper time / baseline time, so
+below 1 means the helper is faster. Targets (from the classroom-readiness issue):
+each helper within 1.5x of the fastest way measured, at least 10x faster than a
+naive Python loop, and batched inference at least 1.5x the images per second of
+one image at a time. Every timing is a median of repeated runs on the same inputs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+import cv2
+import numpy as np
+
+ROWS: list = []
+
+
+def median_ms(fn, repeats: int) -> float:
+    """Median wall time of ``fn()`` in milliseconds, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def compare(task: str, helper: tuple, baselines: list, repeats: int, target: str) -> None:
+    """Time the helper and each baseline; record one row per baseline."""
+    helper_name, helper_fn = helper
+    helper_ms = median_ms(helper_fn, repeats)
+    for name, fn, goal in baselines:
+        base_ms = median_ms(fn, max(1, repeats // (10 if "loop" in name else 1)))
+        ratio = helper_ms / base_ms
+        ok = {"fastest": ratio <= 1.5, "naive": ratio <= 0.1, "info": True}[goal]
+        ROWS.append((task, helper_name, helper_ms, name, base_ms, ratio, goal, ok))
+
+
+# --------------------------------------------------------------------------- #
+def bench_softmax_topk(repeats: int) -> None:
+    from helpers.labels import top_k
+    from helpers.probabilities import softmax
+
+    rng = np.random.default_rng(0)
+    for shape in ((256, 1000), (64, 21843)):
+        logits = (rng.standard_normal(shape) * 4).astype(np.float32)
+
+        def naive_softmax():
+            with np.errstate(all="ignore"):
+                e = np.exp(logits)
+                return e / e.sum(axis=-1, keepdims=True)
+
+        compare(f"softmax {shape}", ("helpers softmax", lambda: softmax(logits)),
+                [("naive exp/sum (unstable)", naive_softmax, "fastest")], repeats, "fastest")
+        probs = softmax(logits)
+
+        def argsort_full():
+            order = np.argsort(-probs, axis=-1)[:, :5]
+            return order, np.take_along_axis(probs, order, -1)
+
+        def argpartition_then_sort():
+            part = np.argpartition(-probs, 5, axis=-1)[:, :5]
+            vals = np.take_along_axis(probs, part, -1)
+            order = np.argsort(-vals, axis=-1)
+            return np.take_along_axis(part, order, -1), np.take_along_axis(vals, order, -1)
+
+        compare(f"top-5 {shape}", ("helpers top_k", lambda: top_k(probs, 5)),
+                [("full argsort", argsort_full, "fastest"),
+                 ("argpartition + sort", argpartition_then_sort, "fastest")], repeats, "fastest")
+
+
+def bench_colorize_overlay(repeats: int) -> None:
+    from helpers.palettes import voc_colormap
+    from helpers.segmentation import colorize, overlay
+
+    rng = np.random.default_rng(0)
+    h, w = 1080, 1920
+    small = rng.integers(0, 21, (h // 16, w // 16), dtype=np.int32)
+    labels = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+    palette = voc_colormap(256)
+    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    lut = palette[None, :, :].astype(np.uint8)  # (1, 256, 3) for cv2.LUT on a 3-channel index image
+
+    def cv2_lut():
+        idx = labels.astype(np.uint8)
+        return cv2.LUT(cv2.merge([idx, idx, idx]), lut)
+
+    def cv2_applycolormap():
+        return cv2.applyColorMap(labels.astype(np.uint8), palette[:, None, :])
+
+    def seed_fancy_index():
+        return palette[labels]
+
+    def loop_per_class():
+        out = np.zeros((h, w, 3), np.uint8)
+        for c in np.unique(labels):
+            out[labels == c] = palette[c]
+        return out
+
+    compare("colorize 1920x1080", ("helpers colorize", lambda: colorize(labels, palette)),
+            [("cv2.applyColorMap 256 table", cv2_applycolormap, "fastest"),
+             ("cv2.LUT 256 table", cv2_lut, "fastest"),
+             ("palette[label_map]", seed_fancy_index, "info"),
+             ("per-class loop", loop_per_class, "info")], repeats, "fastest")
+
+    def blend_cv2():
+        colours = cv2_applycolormap()
+        blended = cv2.addWeighted(image, 0.5, colours, 0.5, 0)
+        out = image.copy()
+        cv2.copyTo(blended, (labels != 0).astype(np.uint8), out)
+        return out
+
+    def blend_numpy_float():
+        colours = palette[labels].astype(np.float32)
+        mix = 0.5 * image.astype(np.float32) + 0.5 * colours
+        return np.where((labels != 0)[..., None], mix, image).astype(np.uint8)
+
+    compare("overlay 1920x1080", ("helpers overlay", lambda: overlay(image, labels, palette, 0.5)),
+            [("cv2 addWeighted + copyTo", blend_cv2, "fastest"),
+             ("NumPy float blend", blend_numpy_float, "info")], repeats, "fastest")
+
+
+def bench_decode(repeats: int) -> None:
+    from helpers.detection import decode_yolo
+
+    rng = np.random.default_rng(0)
+    n, c = 8400, 80
+    out = np.zeros((1, 4 + c, n), np.float32)
+    out[0, 0:2] = rng.uniform(0, 640, (2, n))
+    out[0, 2:4] = rng.uniform(10, 200, (2, n))
+    out[0, 4:] = rng.uniform(0, 0.3, (c, n)) ** 3  # mostly low scores
+    hot = rng.choice(n, 300, replace=False)
+    out[0, 4 + rng.integers(0, c, 300), hot] = rng.uniform(0.3, 0.99, 300)
+
+    def per_row_loop():
+        rows = out[0].T
+        boxes, scores, ids = [], [], []
+        for row in rows:
+            cls = int(np.argmax(row[4:]))
+            score = float(row[4 + cls])
+            if score >= 0.25:
+                cx, cy, w, h = (float(v) for v in row[:4])
+                boxes.append([cx - w / 2, cy - h / 2, w, h])
+                scores.append(score)
+                ids.append(cls)
+        keep = cv2.dnn.NMSBoxesBatched(boxes, scores, ids, 0.25, 0.45) if boxes else []
+        return keep
+
+    def vectorised_cv2():
+        scores_all = out[0, 4:]
+        best = scores_all.max(axis=0)
+        keep = np.flatnonzero(best >= 0.25)
+        cand = out[0][:, keep].T
+        cls = cand[:, 4:].argmax(axis=1)
+        xywh = np.column_stack([cand[:, 0] - cand[:, 2] / 2, cand[:, 1] - cand[:, 3] / 2, cand[:, 2], cand[:, 3]])
+        return cv2.dnn.NMSBoxesBatched(xywh.tolist(), best[keep].tolist(), cls.tolist(), 0.25, 0.45)
+
+    compare("decode+NMS YOLOv8 (1, 84, 8400)", ("helpers decode_yolo", lambda: decode_yolo(out, 0.25, 0.45)),
+            [("vectorised + cv2.dnn.NMSBoxesBatched", vectorised_cv2, "fastest"),
+             ("per-row Python loop", per_row_loop, "naive")], repeats, "fastest")
+
+
+def bench_drawing(repeats: int) -> None:
+    from helpers.drawing import draw_detections
+
+    rng = np.random.default_rng(0)
+    image = np.full((1080, 1920, 3), 90, np.uint8)
+    xy = rng.uniform(0, 1800, (100, 2)) * [1, 1000 / 1800]
+    boxes = np.column_stack([xy, xy + rng.uniform(20, 200, (100, 2))]).astype(np.float32)
+    names = [f"class{i % 10}" for i in range(100)]
+    scores = rng.uniform(0.3, 1, 100)
+
+    def plain_cv2():
+        out = image.copy()
+        for (x1, y1, x2, y2), name, s in zip(boxes.astype(int).tolist(), names, scores.tolist()):
+            cv2.rectangle(out, (x1, y1), (x2, y2), (0, 200, 0), 2)
+            cv2.putText(out, f"{name} {s:.2f}", (x1, max(y1 - 4, 12)), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                        (255, 255, 255), 1, cv2.LINE_AA)
+        return out
+
+    compare("draw 100 boxes 1920x1080", ("helpers draw_detections",
+                                         lambda: draw_detections(image, boxes, names, scores)),
+            [("plain cv2 rectangle + putText", plain_cv2, "fastest")], repeats, "fastest")
+
+
+def bench_batching(repeats: int) -> None:
+    from helpers.images import SAMPLE_IMAGES, sample_image
+    from helpers.models import load_model
+
+    model = load_model("efficientnet_lite0")
+    photos = [sample_image(name) for name in SAMPLE_IMAGES]
+    images = (photos * 4)[:16]
+
+    def one_by_one():
+        return [model.predict([image]) for image in images]
+
+    def batched():
+        return model.predict(images)
+
+    one_ms = median_ms(one_by_one, max(2, repeats // 10))
+    batch_ms = median_ms(batched, max(2, repeats // 10))
+    speedup = one_ms / batch_ms
+    ROWS.append(("EfficientNet-Lite0, 16 images", "batch of 16 (blobFromImages)", batch_ms,
+                 "one image at a time", one_ms, batch_ms / one_ms, "batch", speedup >= 1.5))
+    print(f"EfficientNet-Lite0: {16 / one_ms * 1000:.1f} images/s one by one, "
+          f"{16 / batch_ms * 1000:.1f} images/s batched ({speedup:.2f}x); model is "
+          f"{'synthetic' if model.is_synthetic else 'real'}", file=sys.stderr)
+
+
+def bench_notebooks() -> None:
+    """Each solution notebook's execution time (one run each, in a fresh kernel)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    folder = os.path.join(root, "solutions")
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".ipynb"):
+            continue
+        nb = nbformat.read(os.path.join(folder, name), as_version=4)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": folder}}).execute()
+        seconds = time.perf_counter() - start
+        ROWS.append((f"notebook {name}", "execution", seconds * 1000, "-", float("nan"), float("nan"),
+                     "info", True))
+
+
+def print_table() -> None:
+    goals = {"fastest": "<= 1.5x fastest", "naive": ">= 10x faster", "batch": ">= 1.5x img/s", "info": "-"}
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, NumPy {np.__version__}, OpenCV {cv2.__version__}")
+    header = f"| task | helper | ms | baseline | ms | ratio | target | met |"
+    print(header)
+    print("|" + "---|" * 8)
+    for task, helper, h_ms, base, b_ms, ratio, goal, ok in ROWS:
+        b = "-" if np.isnan(b_ms) else f"{b_ms:.2f}"
+        r = "-" if np.isnan(ratio) else f"{ratio:.2f}"
+        print(f"| {task} | {helper} | {h_ms:.2f} | {base} | {b} | {r} | {goals[goal]} | "
+              f"{'yes' if ok else 'NO'} |")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--notebooks", action="store_true", help="also time every solution notebook")
+    args = parser.parse_args(argv)
+    repeats = 5 if args.quick else 21
+    bench_softmax_topk(repeats)
+    bench_colorize_overlay(repeats)
+    bench_decode(repeats)
+    bench_drawing(repeats)
+    bench_batching(repeats)
+    if args.notebooks:
+        bench_notebooks()
+    print_table()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
