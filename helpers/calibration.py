@@ -280,9 +280,9 @@ def plot_reliability_diagram(ax, probs, labels, n_bins=15, title="Reliability di
     """Draw a reliability diagram on ``ax``: accuracy bars, gap to confidence, diagonal.
 
     probs: (N, C) probabilities; labels: (N,) int class ids. Blue bars are each bin's
-    accuracy; red hatched bars span the gap to the bin's mean confidence (drawn where
-    a perfectly calibrated model's bar would end); the dashed diagonal is perfect
-    calibration. Returns the ECE, which is also written on the plot.
+    accuracy; red hatched outlines span the gap from it to the bin's mean confidence
+    (above the bar: over-confident, inside it: under-confident); the dashed diagonal is
+    perfect calibration. Returns the ECE, which is also written on the plot.
     """
     confidences, correct = top_label(probs, labels)
     bin_confidence, bin_accuracy, bin_count = reliability_bins(confidences, correct, n_bins)
@@ -292,8 +292,7 @@ def plot_reliability_diagram(ax, probs, labels, n_bins=15, title="Reliability di
     ax.bar(centres[filled], bin_accuracy[filled], width=width, color="#4477aa",
            edgecolor="black", label="accuracy")
     ax.bar(centres[filled], (bin_confidence - bin_accuracy)[filled], bottom=bin_accuracy[filled],
-           width=width, color="#ee6677", alpha=0.5, edgecolor="#cc3311", hatch="//",
-           label="gap to confidence")
+           width=width, fill=False, edgecolor="#cc3311", hatch="///", label="gap to mean confidence")
     ax.plot([0, 1], [0, 1], "--", color="gray", label="perfect calibration")
     ece = expected_calibration_error(probs, labels, n_bins)
     ax.text(0.04, 0.92, f"ECE = {ece:.3f}", transform=ax.transAxes,

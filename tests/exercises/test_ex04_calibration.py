@@ -128,12 +128,15 @@ def _ece_from_index(index, confidences, correct, n_bins):
     return ece
 
 
+def _top_label_in_bins(probs, labels, n_bins):
+    _check_probs(probs)
+    conf, correct = probs.max(1), probs.argmax(1) == labels
+    return conf, correct, np.searchsorted(np.arange(1, n_bins + 1) / n_bins, conf)
+
+
 def test_ece_not_weighted():
     def expected_calibration_error(probs, labels, n_bins=15):
-        _check_probs(probs)
-        conf, correct = probs.max(1), probs.argmax(1) == labels
-        edges = np.arange(1, n_bins + 1) / n_bins
-        index = np.searchsorted(edges, conf)
+        conf, correct, index = _top_label_in_bins(probs, labels, n_bins)
         gaps = [abs(correct[index == m].mean() - conf[index == m].mean())
                 for m in range(n_bins) if np.any(index == m)]
         return float(np.mean(gaps))
@@ -173,9 +176,7 @@ def test_ece_true_class_probability():
 
 def test_ece_is_really_the_mce():
     def expected_calibration_error(probs, labels, n_bins=15):
-        _check_probs(probs)
-        conf, correct = probs.max(1), probs.argmax(1) == labels
-        index = np.searchsorted(np.arange(1, n_bins + 1) / n_bins, conf)
+        conf, correct, index = _top_label_in_bins(probs, labels, n_bins)
         return max(abs(correct[index == m].mean() - conf[index == m].mean())
                    for m in np.unique(index))
     assert_rejected(ECE, expected_calibration_error, "MCE")
@@ -183,9 +184,7 @@ def test_ece_is_really_the_mce():
 
 def test_ece_in_percent():
     def expected_calibration_error(probs, labels, n_bins=15):
-        _check_probs(probs)
-        conf, correct = probs.max(1), probs.argmax(1) == labels
-        index = np.searchsorted(np.arange(1, n_bins + 1) / n_bins, conf)
+        conf, correct, index = _top_label_in_bins(probs, labels, n_bins)
         return 100 * _ece_from_index(index, conf, correct, n_bins)
     assert_rejected(ECE, expected_calibration_error, "percentage")
 
@@ -200,9 +199,7 @@ def test_ece_accepts_logits_silently():
 
 def test_ece_correct_variants():
     def with_a_loop(probs, labels, n_bins=15):
-        _check_probs(probs)
-        conf, correct = probs.max(1), probs.argmax(1) == labels
-        index = np.searchsorted(np.arange(1, n_bins + 1) / n_bins, conf)
+        conf, correct, index = _top_label_in_bins(probs, labels, n_bins)
         return _ece_from_index(index, conf, correct, n_bins)
 
     def with_bincount(probs, labels, n_bins=15):
@@ -232,6 +229,11 @@ def _nll(scaled, labels):
     scaled = scaled - scaled.max(1, keepdims=True)
     log_p = scaled - np.log(np.exp(scaled).sum(1, keepdims=True))
     return -log_p[np.arange(len(labels)), labels].mean()
+
+
+def _best_on(grid, loss):
+    """The grid point with the smallest loss(t), as a learner's argmin over a grid."""
+    return float(grid[np.argmin([loss(t) for t in grid])])
 
 
 def _softmax(x):
@@ -264,7 +266,7 @@ def test_temperature_multiplied():
     def fit_temperature(logits, labels):
         _check_logits(logits)
         grid = np.exp(np.linspace(np.log(0.05), np.log(20), 601))
-        return float(grid[np.argmin([_nll(logits * t, labels) for t in grid])])
+        return _best_on(grid, lambda t: _nll(logits * t, labels))
     assert_rejected(FIT, fit_temperature, "multiplied")
 
 
@@ -273,7 +275,7 @@ def test_temperature_fitted_on_probabilities():
         _check_logits(logits)
         probs = _softmax(logits)
         grid = np.exp(np.linspace(np.log(0.01), np.log(20), 601))
-        return float(grid[np.argmin([_nll(probs / t, labels) for t in grid])])
+        return _best_on(grid, lambda t: _nll(probs / t, labels))
     assert_rejected(FIT, fit_temperature, "on probabilities")
 
 
@@ -281,7 +283,7 @@ def test_temperature_returned_as_log():
     def fit_temperature(logits, labels):
         _check_logits(logits)
         log_grid = np.linspace(np.log(0.05), np.log(20), 601)
-        return float(log_grid[np.argmin([_nll(logits / np.exp(s), labels) for s in log_grid])])
+        return _best_on(log_grid, lambda s: _nll(logits / np.exp(s), labels))
     assert_rejected(FIT, fit_temperature, "log T")
 
 
@@ -289,14 +291,14 @@ def test_temperature_on_a_coarse_grid():
     def fit_temperature(logits, labels):
         _check_logits(logits)
         grid = np.arange(0.5, 5.01, 0.5)
-        return float(grid[np.argmin([_nll(logits / t, labels) for t in grid])])
+        return _best_on(grid, lambda t: _nll(logits / t, labels))
     assert_rejected(FIT, fit_temperature, "does not minimise", "refine")
 
 
 def test_temperature_does_not_refuse_probabilities():
     def fit_temperature(logits, labels):
         grid = np.exp(np.linspace(np.log(0.05), np.log(20), 601))
-        return float(grid[np.argmin([_nll(logits / t, labels) for t in grid])])
+        return _best_on(grid, lambda t: _nll(logits / t, labels))
     assert_rejected(FIT, fit_temperature, "instead of raising ValueError")
 
 
@@ -304,7 +306,7 @@ def test_temperature_correct_variants():
     def on_a_fine_grid(logits, labels):
         _check_logits(logits)
         grid = np.exp(np.linspace(-3, 3, 601))
-        return float(grid[np.argmin([_nll(logits / t, labels) for t in grid])])
+        return _best_on(grid, lambda t: _nll(logits / t, labels))
 
     def newton_on_inverse_temperature(logits, labels):
         # The NLL is convex in beta = 1 / T: Newton's method from beta = 1.
