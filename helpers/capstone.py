@@ -12,12 +12,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
 from .calibration import apply_temperature
 from .catalog import catalog_add, catalog_has, open_catalog
-from .drawing import draw_label, drawing_scale
+from .drawing import FONT, draw_label, drawing_scale
 from .images import load_image
 from .labels import decode_predictions
 from .saving import check_image_id, safe_label_dirname, save_classified, utc_timestamp
@@ -67,9 +68,12 @@ def annotate(image, top):
     """
     out = image.copy()
     font_scale, thickness = drawing_scale(out.shape)
-    line_height = int(30 * font_scale) + 2 * thickness + 4
+    (_, text_h), baseline = cv2.getTextSize("Ag", FONT, font_scale, thickness)
+    line_height = text_h + baseline + 2 * max(1, thickness) + 1
     for row, (_, label, probability) in enumerate(top):
-        draw_label(out, f"{label} {probability:.2f}", (0, row * line_height), LABEL_BGR, font_scale, thickness)
+        # draw_label puts the text above its anchor: anchor each line at its own bottom edge
+        draw_label(out, f"{label} {probability:.2f}", (0, (row + 1) * line_height), LABEL_BGR,
+                   font_scale, thickness)
     return out
 
 
