@@ -26,7 +26,7 @@ def test_every_preset_is_complete(name):
     preset = get_preset(name)
     assert preset.name == name
     assert preset.task in ("classification", "segmentation", "detection")
-    assert preset.source in ("package", "built", "project", "url")
+    assert preset.source in ("package", "built", "project", "url", "wheel")
     assert preset.resize in ("short_side_crop", "stretch", "letterbox")
     width, height = preset.input_size
     assert isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0

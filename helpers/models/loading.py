@@ -41,7 +41,7 @@ MODELS_DIR = Path(__file__).resolve().parent  # "project" files are relative to 
 
 #: Modules that register more fallbacks in SYNTHETIC_FALLBACKS when imported; load_model
 #: imports those that exist before its first lookup.
-FALLBACK_PROVIDERS: tuple[str, ...] = ("helpers.models.synthetic_shapes",)
+FALLBACK_PROVIDERS: tuple[str, ...] = ("helpers.models.synthetic_shapes", "helpers.models.synthetic_mediapipe")
 
 
 class SyntheticModelWarning(UserWarning):
@@ -258,6 +258,11 @@ def model_files(preset: Preset) -> tuple[Path, Path | None]:
             if not config.is_file():
                 raise FileNotFoundError(f"{config.name} has not been downloaded into {config.parent}")
         return _check_sha256(path, preset.sha256), config
+    if preset.source == "wheel":  # read out of a downloaded wheel into the cache folder
+        path = cached_path(preset.file_name)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path.name} has not been extracted into {path.parent}")
+        return _check_sha256(path, preset.sha256), None
     raise ValueError(f"preset {preset.name!r} has an unknown source {preset.source!r}")
 
 
@@ -270,6 +275,9 @@ def how_to_get(preset: Preset) -> str:
         return f"pip install the package that holds {preset.path_or_url.split('/')[0]!r}."
     if preset.source == "project":
         return f"restore helpers/models/{preset.path_or_url} from the repository (git checkout)."
+    if preset.source == "wheel":
+        return ("run `python scripts/fetch_mediapipe_models.py` (it downloads the mediapipe wheel "
+                "from PyPI with pip and reads the model files out of it into the cache folder).")
     return (f"on a machine with internet access run `helpers.models.download_model({preset.name!r})`, "
             f"which saves it into {cache_dir(create=False)}.")
 

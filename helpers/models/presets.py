@@ -26,6 +26,9 @@ Sources:
 * ``"project"``: a file shipped in this repository, relative to ``helpers/models/``.
 * ``"url"``: a public URL; ``helpers.models.download.download_model(name)`` fetches it
   into the cache folder (the katas never download by themselves).
+* ``"wheel"``: a file read out of a pinned PyPI wheel into the cache folder
+  (``scripts/fetch_mediapipe_models.py``); ``path_or_url`` is its path inside the wheel,
+  ``file_name`` its place in the cache, ``source_sha256`` the wheel's SHA-256.
 """
 from __future__ import annotations
 
@@ -165,6 +168,58 @@ PRESETS: dict[str, Preset] = {
         "centre crop 224, RGB, (x - mean) / std with ImageNet statistics x 255.",
     ),
     # --- Models shipped in this repository (helpers/models/files/) follow below. ---
+    # --- Read out of the mediapipe 0.10.14 wheel (Apache-2.0) into the cache folder by
+    # scripts/fetch_mediapipe_models.py (helpers/models/mediapipe_weights.py): source "wheel",
+    # path_or_url is the file's path inside the wheel, source_sha256 the wheel's SHA-256. ---
+    "blazeface": Preset(
+        name="blazeface",
+        task="detection",
+        source="wheel",
+        path_or_url="mediapipe/modules/face_detection/face_detection_short_range.tflite",
+        sha256="bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",  # 229,714 bytes
+        source_sha256="a807328339e7356fda0bb14df12fedbf1d33bdf81649c5f8666b0026b1cc30b4",
+        file_name="mediapipe-0.10.14/face_detection_short_range.tflite",
+        input_size=(128, 128),
+        scale=1 / 127.5,  # (x - 127.5) / 127.5: RGB in [-1, 1]
+        mean=(127.5, 127.5, 127.5),
+        std=None,
+        swap_rb=True,
+        resize="letterbox",
+        resize_short=None,
+        labels=None,
+        output="blazeface",
+        output_layout="{'classificators': (N, 896, 1) score logits, 'regressors': (N, 896, 16) "
+        "dx, dy, w, h, then 6 keypoints (x, y), in input pixels from the anchor centre}",
+        licence="Apache-2.0 (MediaPipe 0.10.14)",
+        notes="BlazeFace short range: faces within about 2 m of the camera. Anchors "
+        "(helpers.faces.BLAZEFACE): strides (8, 16, 16, 16), 2 anchors per layer, layers of "
+        "equal stride share a grid (16x16x2 + 8x8x6 = 896), centres (col + 0.5) / grid, "
+        "row-major, fixed size. Score = sigmoid(logit clipped to +-100) > 0.5; weighted NMS "
+        "at IoU 0.3. helpers.faces.detect_faces letterboxes with black (a grey border made "
+        "the cat photo score 0.6).",
+    ),
+    "selfie_segmenter": Preset(
+        name="selfie_segmenter",
+        task="segmentation",
+        source="wheel",
+        path_or_url="mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite",
+        sha256="9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",  # 249,505 bytes
+        source_sha256="a807328339e7356fda0bb14df12fedbf1d33bdf81649c5f8666b0026b1cc30b4",
+        file_name="mediapipe-0.10.14/selfie_segmentation.tflite",
+        input_size=(256, 256),
+        scale=1 / 255,  # RGB in [0, 1]
+        mean=(0.0, 0.0, 0.0),
+        std=None,
+        swap_rb=True,
+        resize="stretch",
+        resize_short=None,
+        labels=None,
+        output="probabilities",
+        output_layout="(N, 1, 256, 256) person probability (the sigmoid is inside the network)",
+        licence="Apache-2.0 (MediaPipe 0.10.14)",
+        notes="MediaPipe selfie segmentation (general, 256x256): one class, 'person'. Resize "
+        "the soft map to the photo, then threshold (helpers.person).",
+    ),
 }
 
 
