@@ -1,6 +1,7 @@
 """Notebook 07: saving results. Safe folder names for labels, and COCO detection results."""
 import hashlib
 import json
+import re
 import unicodedata
 
 import numpy as np
@@ -159,6 +160,9 @@ register(Exercise(
         Mistake("you only replaced '/': a backslash is a separator on Windows, and CON or '..' are no folder "
                 "names either. Clean the label with clean_component first.", detect=_only_slash),
         BACKSLASH, SEPARATOR, FORBIDDEN, DOT_NAME, RESERVED, TRAILING, NOT_NFC,
+        Mistake("'cat-0123abcd' already ends like a hash suffix, so it could be the hashed name of another "
+                "label: give such labels a hash too (re.search(r'-[0-9a-f]{8}$', text)).",
+                detect=lambda run: bool(re.search(r"-[0-9a-f]{8}$", _label_of(run))) and run.got == _label_of(run)),
         Mistake("'Cat' and 'cat' get folders that differ only in case: on Windows and macOS disks they "
                 "are the same folder. Add the hash whenever text != text.casefold().",
                 impl=_no_case_rule),
