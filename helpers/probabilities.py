@@ -14,14 +14,15 @@ def softmax(logits, axis=-1):
     logits = np.asarray(logits)
     if not np.issubdtype(logits.dtype, np.floating):
         logits = logits.astype(np.float64)
-    if np.isnan(logits).any() or np.isposinf(logits).any():
-        raise ValueError("softmax got NaN or +inf logits: the model's output is already broken "
-                         "(check the input blob and the model), softmax cannot repair it")
     # exp(x - max) / sum(exp(x - max)) equals exp(x) / sum(exp(x)), and the largest
     # exponent is now exp(0) = 1, so nothing overflows.
-    shifted = logits - logits.max(axis=axis, keepdims=True)
-    exps = np.exp(shifted)
-    return exps / exps.sum(axis=axis, keepdims=True)
+    maxima = logits.max(axis=axis, keepdims=True)
+    if np.isnan(maxima).any() or np.isposinf(maxima).any():  # max propagates NaN and +inf
+        raise ValueError("softmax got NaN or +inf logits: the model's output is already broken "
+                         "(check the input blob and the model), softmax cannot repair it")
+    exps = np.exp(logits - maxima)
+    exps /= exps.sum(axis=axis, keepdims=True)  # in place: exps is our own new array
+    return exps
 
 
 def looks_like_probabilities(output, axis=-1, atol=1e-3):

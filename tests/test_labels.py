@@ -67,3 +67,24 @@ def test_decode_predictions_plain_python_types():
 def test_decode_predictions_label_count_error_names_both_numbers():
     with pytest.raises(ValueError, match="1000 labels for 1001 classes"):
         decode_predictions(np.ones((1, 1001)) / 1001, ["x"] * 1000)
+
+
+def test_top_k_equals_a_full_stable_sort_on_tie_heavy_inputs():
+    """The fast path (argpartition + lexsort + tie repair) against NumPy's stable argsort."""
+    rng = np.random.default_rng(1)
+    for trial in range(2000):
+        classes, rows = int(rng.integers(1, 30)), int(rng.integers(1, 5))
+        k = int(rng.integers(1, classes + 1))
+        if trial % 2:  # few distinct values: ties everywhere, also at the cut
+            probs = rng.integers(0, 4, (rows, classes)).astype(np.float32)
+        else:
+            probs = rng.random((rows, classes)).astype(np.float32)
+        indices, values = top_k(probs, k)
+        expected = np.argsort(-probs, axis=-1, kind="stable")[:, :k]
+        np.testing.assert_array_equal(indices, expected)
+        np.testing.assert_array_equal(values, np.take_along_axis(probs, expected, axis=-1))
+
+
+def test_top_k_refuses_nan():
+    with pytest.raises(ValueError, match="NaN"):
+        top_k(np.array([0.1, np.nan, 0.3], np.float32), 2)
