@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from .detection import box_iou, nms
+from .drawing import draw_detections, drawing_scale
 from .images import to_bgr_uint8
 from .letterbox import letterbox
 
@@ -47,6 +48,7 @@ class BlazeFaceConfig:
 
 
 BLAZEFACE = BlazeFaceConfig()
+FACE_COLOUR = np.array([0, 158, 115], np.uint8)  # RGB, Okabe-Ito bluish green: boxes of draw_faces
 
 
 # --------------------------------------------------------------------------- #
@@ -246,24 +248,25 @@ def detect_faces(image, score_threshold=0.5):
     return boxes, scores
 
 
-def draw_faces(image, boxes, scores=None, keypoints=None, colour=(0, 200, 0)):
-    """A copy of a BGR image with face boxes, scores and keypoints drawn.
+def draw_faces(image, boxes, scores=None, keypoints=None):
+    """A copy of a BGR image with face boxes, their scores, and keypoints drawn.
 
-    boxes: (N, 4) xyxy pixels; scores: (N,) or None; keypoints: (N, K, 2) or None
-    (drawn as numbered dots, 0 = the person's right eye; see BLAZEFACE.keypoint_names).
+    boxes: (N, 4) xyxy pixels; scores: (N,) or None (boxes without captions);
+    keypoints: (N, K, 2) or None, drawn as red numbered dots (0 = the person's right eye;
+    see BLAZEFACE.keypoint_names). Line width and font grow with the image.
     """
-    out = to_bgr_uint8(image).copy()
-    thickness = max(1, round(max(out.shape[:2]) / 300))
-    for i, box in enumerate(np.asarray(boxes).reshape(-1, 4)):
-        x1, y1, x2, y2 = (int(round(float(v))) for v in box)
-        cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness, cv2.LINE_AA)
-        if scores is not None:
-            cv2.putText(out, f"{float(scores[i]):.2f}", (x1, max(y1 - 4, 12)), cv2.FONT_HERSHEY_SIMPLEX,
-                        0.4 * thickness, colour, thickness, cv2.LINE_AA)
-        if keypoints is not None:
-            for k, (x, y) in enumerate(np.asarray(keypoints)[i]):
-                centre = (int(round(float(x))), int(round(float(y))))
-                cv2.circle(out, centre, 2 * thickness, (0, 0, 255), -1, cv2.LINE_AA)
-                cv2.putText(out, str(k), (centre[0] + 3, centre[1] - 3), cv2.FONT_HERSHEY_SIMPLEX,
-                            0.3 * thickness, (0, 0, 255), 1, cv2.LINE_AA)
+    image = to_bgr_uint8(image)
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    font_scale, thickness = drawing_scale(image.shape)
+    if scores is not None:
+        out = draw_detections(image, boxes, ["face"] * len(boxes), scores, palette=FACE_COLOUR[None])
+    else:
+        out = image.copy()
+        for x1, y1, x2, y2 in boxes.round().astype(int).tolist():
+            cv2.rectangle(out, (x1, y1), (x2, y2), tuple(int(c) for c in FACE_COLOUR[::-1]), thickness)
+    if keypoints is not None:
+        for k, (x, y) in enumerate(np.asarray(keypoints, np.float64).reshape(-1, 2).round().astype(int).tolist()):
+            cv2.circle(out, (x, y), 2 * thickness + 1, (0, 0, 255), -1, cv2.LINE_AA)
+            cv2.putText(out, str(k % len(BLAZEFACE.keypoint_names)), (x + 3 * thickness, y - 2 * thickness),
+                        cv2.FONT_HERSHEY_SIMPLEX, font_scale, (0, 0, 255), thickness, cv2.LINE_AA)
     return out
