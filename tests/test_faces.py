@@ -254,3 +254,15 @@ def test_synthetic_stand_in_runs_the_same_pipeline(monkeypatch):
         np.testing.assert_array_equal(boxes, again)  # deterministic
     finally:
         faces.face_model.cache_clear()
+
+
+def test_draw_faces_draws_on_a_copy():
+    image = np.full((200, 300, 3), 255, np.uint8)
+    boxes = np.array([[50, 40, 150, 160]], np.float32)
+    points = np.array([[[80, 90], [120, 90], [100, 110], [100, 130], [60, 100], [140, 100]]], np.float32)
+    for drawn in (faces.draw_faces(image, boxes), faces.draw_faces(image, boxes, [0.9], points)):
+        assert drawn.shape == image.shape and drawn.dtype == np.uint8
+        assert not np.array_equal(drawn[100, 50], [255, 255, 255])  # the left edge of the box
+    assert np.all(image == 255)  # the input is not changed
+    with_points = faces.draw_faces(image, boxes, [0.9], points)
+    assert tuple(with_points[90, 80]) == (0, 0, 255)  # a red keypoint dot (BGR)
