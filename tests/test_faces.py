@@ -17,6 +17,8 @@ from helpers.faces import (BLAZEFACE, decode_anchor_boxes, decode_keypoints, det
                            detect_faces_with_keypoints, sigmoid, ssd_anchors, weighted_nms)
 from helpers.images import sample_image
 
+from .mediapipe_models import real_model_or_skip
+
 # Face boxes drawn by hand on the bundled portraits (measured on enlarged crops with a 10 px
 # grid): from the hairline to the chin, cheek to cheek, in pixels x1, y1, x2, y2.
 HAND_FACES = {"astronaut": (188, 78, 274, 188), "grace_hopper": (168, 140, 365, 330)}
@@ -117,15 +119,7 @@ def test_anchor_configuration_matches_the_preset():
 # --------------------------------------------------------------------------- #
 @pytest.fixture(scope="module")
 def real_detector():
-    faces.face_model.cache_clear()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = faces.face_model()
-    if model.is_synthetic:
-        faces.face_model.cache_clear()
-        pytest.skip("BlazeFace's weights are not in the model cache (run `python "
-                    f"scripts/fetch_mediapipe_models.py`): {model.notice.splitlines()[1]}")
-    yield model
+    yield from real_model_or_skip(faces.face_model, "BlazeFace's weights")
 
 
 def _best_iou(boxes, hand_box):

@@ -1,7 +1,6 @@
 """Person segmentation: probability_to_mask against an independent bilinear resize, the real
 segmenter on real photos (skipped, saying why, without its weights), and the uses of a mask."""
 import io
-import warnings
 
 import cv2
 import numpy as np
@@ -12,6 +11,8 @@ from helpers import person
 from helpers.images import sample_image
 from helpers.person import (blur_background, mask_to_png_bytes, probability_to_mask, replace_background,
                             save_mask_png, segment_person)
+
+from .mediapipe_models import real_model_or_skip
 
 # Regions measured by hand on the portraits (x1, y1, x2, y2): inside the person, and background.
 PERSON_REGIONS = {
@@ -99,15 +100,7 @@ def test_mask_png_is_exactly_0_and_255(tmp_path):
 # --------------------------------------------------------------------------- #
 @pytest.fixture(scope="module")
 def real_segmenter():
-    person.person_model.cache_clear()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = person.person_model()
-    if model.is_synthetic:
-        person.person_model.cache_clear()
-        pytest.skip("the selfie segmenter's weights are not in the model cache (run `python "
-                    f"scripts/fetch_mediapipe_models.py`): {model.notice.splitlines()[1]}")
-    yield model
+    yield from real_model_or_skip(person.person_model, "the selfie segmenter's weights")
 
 
 def _coverage(mask, box):
