@@ -8,7 +8,8 @@ its task and its index, so any single item can be regenerated on its own.
 Classes
 -------
 ``CLASS_NAMES`` is the one table of class names (also written, one per line, to
-``helpers/data/shapes_classes.txt``)::
+``helpers/data/shapes_classes.txt``; ``helpers/data/shapes_objects.txt`` holds
+the same list without background)::
 
     0 background
     1 red_circle     2 blue_circle
@@ -24,7 +25,8 @@ How the three tasks number the classes:
 * segmentation label maps use the line number in the file: 0 is background,
   1..6 are the objects;
 * the classifier and the detector only know objects: their index ``k`` (0..5)
-  is label ``k + 1`` of the file, i.e. ``OBJECT_CLASSES[k]``.
+  is ``OBJECT_CLASSES[k]``, line ``k`` of ``shapes_objects.txt`` and label
+  ``k + 1`` of the segmentation file.
 
 Conventions
 -----------
@@ -87,6 +89,7 @@ CLASSIFIER_SIZE = 64
 SCENE_SIZE = 128
 
 CLASS_FILE = Path(__file__).parent / "data" / "shapes_classes.txt"
+OBJECT_CLASS_FILE = Path(__file__).parent / "data" / "shapes_objects.txt"
 
 
 @dataclass(frozen=True)
@@ -113,12 +116,18 @@ def rng_for(split: str, task: str, index: int) -> np.random.Generator:
     return np.random.default_rng((SPLIT_SEEDS[split], _TASK_CODES[task], int(index)))
 
 
-def write_class_file(path: Path | str = CLASS_FILE) -> Path:
-    """Write CLASS_NAMES one per line (background first) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(CLASS_NAMES) + "\n", encoding="utf-8")
-    return path
+def write_class_files(folder: Path | str = CLASS_FILE.parent) -> tuple[Path, Path]:
+    """Write the two label files, one name a line, and return their paths.
+
+    ``shapes_classes.txt``: CLASS_NAMES, background first (segmentation labels).
+    ``shapes_objects.txt``: OBJECT_CLASSES (classifier and detector indices).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / CLASS_FILE.name, folder / OBJECT_CLASS_FILE.name
+    for path, names in zip(paths, (CLASS_NAMES, OBJECT_CLASSES)):
+        path.write_text("\n".join(names) + "\n", encoding="utf-8")
+    return paths
 
 
 # --------------------------------------------------------------------------
@@ -232,8 +241,9 @@ def make_classification_sample(split: str, index: int,
     """One single-object image and its class.
 
     Returns (image (size, size, 3) uint8 BGR, class_id int 0..5 into
-    OBJECT_CLASSES). About one image in eight is made hard on purpose: very
-    small, faint (blended into the background) or crossed by thick clutter.
+    OBJECT_CLASSES). About one image in seven is made hard on purpose: tiny
+    (6-10 px), faint (15-40 % blended into the background) or crossed by thick
+    clutter; some of those are truly ambiguous.
     """
     rng = rng_for(split, "classification", index)
     class_id = int(rng.integers(NUM_OBJECT_CLASSES))
@@ -241,20 +251,20 @@ def make_classification_sample(split: str, index: int,
     _draw_clutter(rng, canvas, int(rng.integers(0, 4)))
 
     hardness = rng.random()
-    small, faint, occluded = hardness < 0.04, 0.04 <= hardness < 0.08, 0.08 <= hardness < 0.12
-    object_size = rng.uniform(8, 12) if small else rng.uniform(0.25, 0.7) * size
+    small, faint, occluded = hardness < 0.05, 0.05 <= hardness < 0.10, 0.10 <= hardness < 0.15
+    object_size = rng.uniform(6, 10) if small else rng.uniform(0.25, 0.7) * size
     margin = object_size / 2 + 1
     centre = rng.uniform(margin, size - margin, size=2)
     mask = _shape_mask(_SHAPE_OF[class_id], centre, object_size,
                        rng.uniform(0, 2 * np.pi), size)
     colour = _object_colour(rng, class_id)
     if faint:
-        alpha = rng.uniform(0.35, 0.55)
+        alpha = rng.uniform(0.15, 0.4)
         canvas[mask] = alpha * colour + (1 - alpha) * canvas[mask]
     else:
         canvas[mask] = colour
     if occluded:
-        _draw_clutter(rng, canvas, int(rng.integers(3, 6)), thickness=(2, 5))
+        _draw_clutter(rng, canvas, int(rng.integers(4, 8)), thickness=(2, 6))
     return _finish(rng, canvas), class_id
 
 

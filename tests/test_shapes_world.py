@@ -11,6 +11,14 @@ def test_class_table_and_label_file_agree():
     assert shapes.OBJECT_CLASSES == shapes.CLASS_NAMES[1:]
     lines = shapes.CLASS_FILE.read_text(encoding="utf-8").splitlines()
     assert tuple(lines) == shapes.CLASS_NAMES
+    objects = shapes.OBJECT_CLASS_FILE.read_text(encoding="utf-8").splitlines()
+    assert tuple(objects) == shapes.OBJECT_CLASSES
+
+
+def test_write_class_files(tmp_path):
+    written = shapes.write_class_files(tmp_path)
+    assert [p.name for p in written] == ["shapes_classes.txt", "shapes_objects.txt"]
+    assert written[1].read_text(encoding="utf-8") == "\n".join(shapes.OBJECT_CLASSES) + "\n"
 
 
 def test_red_and_blue_are_mirror_images_under_an_rb_swap():

@@ -73,13 +73,26 @@ def test_fallback_models_have_the_real_models_outputs(scenes):
     classifier = synthetic.SyntheticShapesClassifier()
     assert classifier.predict(single).shape == (2, 6)
     assert classifier.predict(single[0]).shape == (1, 6)
+    np.testing.assert_array_equal(classifier.predict(single[1]), classifier.predict(single)[1:])
     assert synthetic.SyntheticShapesSegmenter().predict(images).shape == (3, 7, 128, 128)
     detector = synthetic.SyntheticShapesDetector()
     out = detector.predict(images)
     assert out.shape == (3, 10, 256) and out.dtype == np.float32
+    assert len(decode_yolo(out[:1])[0]) >= 1
     for model in (classifier, detector):
-        assert model.is_synthetic and "synthetic" in model.notice
+        assert model.is_synthetic and "SYNTHETIC" in model.notice
     assert set(synthetic.FALLBACKS) == {"shapes_classifier", "shapes_segmenter", "shapes_detector"}
+
+
+@pytest.mark.parametrize("name, cls", sorted(synthetic.FALLBACKS.items()))
+def test_load_model_gives_the_stand_in_with_a_notice(monkeypatch, name, cls):
+    from helpers.models.loading import SyntheticModelWarning, load_model
+
+    monkeypatch.setenv("CNN_KATAS_FORCE_SYNTHETIC", "1")
+    with pytest.warns(SyntheticModelWarning, match=name):
+        model = load_model(name)
+    assert isinstance(model, cls) and model.is_synthetic
+    assert model.preset.name == name and name in model.notice
 
 
 def test_fallback_classifier_is_usually_right():

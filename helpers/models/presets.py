@@ -220,6 +220,73 @@ PRESETS: dict[str, Preset] = {
         notes="MediaPipe selfie segmentation (general, 256x256): one class, 'person'. Resize "
         "the soft map to the photo, then threshold (helpers.person).",
     ),
+    # --- The shapes world (helpers/shapes.py): three small models trained by
+    # scripts/train_shapes.py, committed in helpers/models/files/ with a JSON record of
+    # seed, data sizes, training time and test metrics beside each. RGB in [0, 1]. ---
+    "shapes_classifier": Preset(
+        name="shapes_classifier",
+        task="classification",
+        source="project",
+        path_or_url="files/shapes_classifier.onnx",
+        sha256="d12af9fc80d0f22e2a0c39e8058b7de236327430d9843daf2bb03bdd9d0e2a37",
+        input_size=(64, 64),
+        scale=1 / 255,
+        mean=(0.0, 0.0, 0.0),
+        std=None,
+        swap_rb=True,
+        resize="stretch",
+        resize_short=None,
+        labels="shapes_objects.txt",
+        output="logits",
+        output_layout="(N, 6) logits, classes in shapes_objects.txt order",
+        licence="MIT (this project)",
+        notes="Small CNN trained on single-shape 64x64 images of the shapes world. Red and "
+        "blue variants differ only by colour: feed BGR (no swapRB) and red/blue swap. "
+        "Over-confident on purpose (no label smoothing): the calibration kata's subject. "
+        "Metrics: helpers/models/files/shapes_classifier.json.",
+    ),
+    "shapes_segmenter": Preset(
+        name="shapes_segmenter",
+        task="segmentation",
+        source="project",
+        path_or_url="files/shapes_segmenter.onnx",
+        sha256="f6f821ac504a68eeef6676f1c54bc1dfada7407de4116e1cf450d6137d148485",
+        input_size=(128, 128),
+        scale=1 / 255,
+        mean=(0.0, 0.0, 0.0),
+        std=None,
+        swap_rb=True,
+        resize="stretch",
+        resize_short=None,
+        labels="shapes_classes.txt",
+        output="scores",
+        output_layout="(N, 7, 128, 128) class scores (logits), background first",
+        licence="MIT (this project)",
+        notes="Small U-Net trained on 128x128 shapes-world scenes; argmax over axis 1 gives "
+        "the label map (0 background). Metrics: helpers/models/files/shapes_segmenter.json.",
+    ),
+    "shapes_detector": Preset(
+        name="shapes_detector",
+        task="detection",
+        source="project",
+        path_or_url="files/shapes_detector.onnx",
+        sha256="5ead4001e712ef41d47d2b0b079011d4de8041540e8994f38cd2b3e35db24a22",
+        input_size=(128, 128),
+        scale=1 / 255,
+        mean=(0.0, 0.0, 0.0),
+        std=None,
+        swap_rb=True,
+        resize="stretch",
+        resize_short=None,
+        labels="shapes_objects.txt",
+        output="yolov8",
+        output_layout="(1, 4 + 6, 256): cx, cy, w, h in input pixels, then 6 class "
+        "probabilities (sigmoid inside); no objectness",
+        licence="MIT (this project)",
+        notes="Single-shot detector, one prediction per 8x8 cell of a 16x16 grid, grid decoding "
+        "inside the graph (YOLOv8 layout). Decode with helpers.detection.decode_yolo "
+        "(conf 0.25, NMS IoU 0.45). Metrics: helpers/models/files/shapes_detector.json.",
+    ),
 }
 
 

@@ -13,7 +13,9 @@ Two uses:
    shapes-world image: the object colours are known (``recover_objects``:
    strongly red or strongly blue pixels, split into connected blobs, each blob's
    shape told by the corners of its convex hull: 3 a triangle, 4 a square, more
-   a circle). Then they fake an output from that. They print nothing themselves; ``notice`` says what they are.
+   a circle). Then they fake an output from that. They are registered with
+   ``helpers.models.loading``, so ``load_model("shapes_detector")`` returns one,
+   with its notice shown, when the ONNX file is missing.
 
 All outputs are float32 and seeded: the same input and seed give the same output.
 """
@@ -24,6 +26,8 @@ import cv2
 import numpy as np
 
 from helpers import shapes
+from helpers.models.loading import SyntheticModel, image_seed, register_synthetic_fallback
+from helpers.models.presets import get_preset
 
 __all__ = [
     "synthetic_segmentation_scores",
@@ -191,79 +195,68 @@ def recover_objects(image_bgr: np.ndarray, min_area: int = 12):
 
 
 # --------------------------------------------------------------------------
-# Fallback models
+# Fallback models (registered with helpers.models.loading)
 # --------------------------------------------------------------------------
 
-def _as_image_list(images) -> list:
-    """One (H, W, 3) image or a sequence / (N, H, W, 3) array of them -> list of images."""
-    if isinstance(images, np.ndarray) and images.ndim == 3:
-        return [images]
-    return list(images)
+class _SyntheticShapesModel(SyntheticModel):
+    """A stand-in for one shapes_* preset: ``predict(images)`` like the real model.
 
+    Each image's output is seeded by the image's bytes (the same image always
+    gives the same output). ``notice`` says what it is; ``load_model`` shows it.
+    """
 
-class _SyntheticShapesModel:
-    """Shared parts: the notice, the seed, and predict over a batch."""
+    preset_name = ""
 
-    name = "shapes"
-
-    def __init__(self, preset=None, seed: int = 0, missing_file: str | None = None):
-        self.preset = preset
-        self.seed = seed
-        self.is_synthetic = True
-        where = f" ({missing_file} is missing)" if missing_file else ""
-        self.notice = (f"NOTICE: {self.name} is a synthetic stand-in{where}: it reads the answer off "
-                       "the image's known colours and fakes a network output. Re-run "
-                       "scripts/train_shapes.py or restore the file for the real model.")
-
-    def predict(self, images) -> np.ndarray:
-        """Raw outputs for one BGR image or a batch, stacked along axis 0."""
-        return np.concatenate([self._predict_one(image, self.seed + i)
-                               for i, image in enumerate(_as_image_list(images))])
-
-    def _predict_one(self, image, seed):
-        raise NotImplementedError
+    def __init__(self, preset=None, notice: str | None = None):
+        preset = preset if preset is not None else get_preset(self.preset_name)
+        if notice is None:
+            notice = (f"SYNTHETIC MODEL: {preset.name!r} is a stand-in that reads the answer off "
+                      "the shapes' known colours and fakes a network output.")
+        super().__init__(preset, net=None, notice=notice)
 
 
 class SyntheticShapesClassifier(_SyntheticShapesModel):
     """Stand-in for shapes_classifier: predict -> (N, 6) float32 logits.
 
-    The largest recovered blob decides the class; the logits are one-hot times
-    a margin of 4-9 plus noise, so the softmax is confidently right (or, when no
-    blob is found, a near-uniform guess).
+    The largest recovered blob decides the class; its logit is 4-9 above noise,
+    so the softmax is confidently right (near-uniform noise when no blob is found).
     """
 
-    name = "shapes_classifier"
+    preset_name = "shapes_classifier"
 
-    def _predict_one(self, image, seed):
-        rng = np.random.default_rng(seed)
-        label_map, boxes, class_ids = recover_objects(image)
+    def predict_one(self, image):
+        rng = np.random.default_rng(image_seed(image))
+        label_map, _, class_ids = recover_objects(image)
         logits = rng.normal(0, 0.7, size=NUM_OBJECTS)
         if len(class_ids):
             areas = [(label_map == k + 1).sum() for k in class_ids]
             logits[class_ids[int(np.argmax(areas))]] += rng.uniform(4, 9)
-        return logits[None].astype(np.float32)
+        return logits.astype(np.float32)
 
 
 class SyntheticShapesSegmenter(_SyntheticShapesModel):
-    """Stand-in for shapes_segmenter: predict -> (N, 7, H, W) float32 scores."""
+    """Stand-in for shapes_segmenter: predict -> (N, 7, H, W) float32 scores (logits)."""
 
-    name = "shapes_segmenter"
+    preset_name = "shapes_segmenter"
 
-    def _predict_one(self, image, seed):
+    def predict_one(self, image):
         label_map, _, _ = recover_objects(image)
-        return synthetic_segmentation_scores(label_map, seed=seed)[None]
+        return synthetic_segmentation_scores(label_map, seed=image_seed(image))
 
 
 class SyntheticShapesDetector(_SyntheticShapesModel):
-    """Stand-in for shapes_detector: predict -> (N, 4 + 6, 256) float32, YOLOv8 layout."""
+    """Stand-in for shapes_detector: predict -> (N, 4 + 6, N_boxes) float32, YOLOv8 layout.
 
-    name = "shapes_detector"
+    N_boxes is 256 like the real detector (more only if the image has over 30 blobs).
+    """
 
-    def _predict_one(self, image, seed):
+    preset_name = "shapes_detector"
+
+    def predict_one(self, image):
         _, boxes, class_ids = recover_objects(image)
-        return synthetic_yolo_output(boxes, class_ids, layout="v8", seed=seed,
+        return synthetic_yolo_output(boxes, class_ids, layout="v8", seed=image_seed(image),
                                      num_predictions=max(256, 7 * len(boxes) + 20),
-                                     image_size=max(np.asarray(image).shape[:2]))
+                                     image_size=max(image.shape[:2]))[0]
 
 
 FALLBACKS = {
@@ -271,3 +264,5 @@ FALLBACKS = {
     "shapes_segmenter": SyntheticShapesSegmenter,
     "shapes_detector": SyntheticShapesDetector,
 }
+for _name, _factory in FALLBACKS.items():
+    register_synthetic_fallback(_name, _factory)
