@@ -413,7 +413,8 @@ def train_one(name: str, cfg: dict, out_dir: Path) -> dict:
         "size_bytes": onnx_path.stat().st_size,
         "input": {"shape": [1, 3, size, size], "channels": "RGB", "scale": "1/255",
                   "resize": "stretch", "blob": f"cv2.dnn.blobFromImage(bgr, 1/255, ({size}, {size}), swapRB=True)"},
-        "classes_file": "helpers/data/shapes_classes.txt",
+        "classes_file": ("helpers/data/shapes_classes.txt (background first)" if name == "segmenter"
+                         else "helpers/data/shapes_objects.txt (no background)"),
         "seed": SEED,
         "split_seeds": shapes.SPLIT_SEEDS,
         "data": {"train": cfg["train"], "val": cfg["val"], "test": cfg["test"]},
