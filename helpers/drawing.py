@@ -10,16 +10,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .palettes import TAB10
+from .palettes import TAB10, srgb_to_linear
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def relative_luminance(rgb):
     """WCAG relative luminance of an (R, G, B) colour in 0-255: 0 for black, 1 for white."""
-    srgb = np.asarray(rgb, dtype=np.float64) / 255
-    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
-    return float(linear @ [0.2126, 0.7152, 0.0722])
+    return float(srgb_to_linear(rgb) @ [0.2126, 0.7152, 0.0722])
 
 
 def contrast_ratio(rgb_a, rgb_b):

@@ -67,10 +67,15 @@ def voc_colormap(n=256):
     return palette
 
 
+def srgb_to_linear(rgb):
+    """sRGB values 0-255 (any shape) to linear light in [0, 1], float64 (the sRGB transfer curve)."""
+    srgb = np.asarray(rgb, dtype=np.float64) / 255
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
 def simulate_deuteranopia(palette):
     """(n, 3) uint8 RGB colours as a deuteranope sees them, (n, 3) uint8 RGB."""
-    srgb = np.asarray(palette, dtype=np.float64) / 255
-    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    linear = srgb_to_linear(palette)
     seen = np.clip(linear @ _DEUTERANOPIA.T, 0, 1)
     back = np.where(seen <= 0.0031308, seen * 12.92, 1.055 * seen ** (1 / 2.4) - 0.055)
     return np.round(back * 255).astype(np.uint8)

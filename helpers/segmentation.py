@@ -74,8 +74,10 @@ def overlay(image, label_map, palette, alpha=0.5, background=0):
         raise ValueError(f"alpha is the weight of the colour, from 0 to 1; got {alpha}")
     colours = colorize(label_map, palette)
     blended = cv2.addWeighted(image, 1 - alpha, colours, alpha, 0)
-    foreground = (label_map != background)[..., None]
-    return np.where(foreground, blended, image)
+    foreground = (label_map != background).astype(np.uint8)
+    out = image.copy()
+    cv2.copyTo(blended, foreground, out)  # copy the blend where the mask is non-zero
+    return out
 
 
 def add_legend(ax, class_names, palette, labels=None, **legend_kwargs):

@@ -24,8 +24,8 @@ def test_letterbox_odd_padding_goes_right_and_colour_is_used():
     assert (padded[8:8 + 47] == 0).all()
 
 
-@pytest.mark.parametrize("size", [(333, 500), (1920, 1080), (640, 480), (97, 31)])
-def test_round_trip_within_half_a_pixel(size):
+@pytest.mark.parametrize("size", [(333, 500), (1920, 1080), (640, 480), (97, 31), (288, 192)])
+def test_round_trip_within_half_a_network_pixel(size):
     width, height = size
     rng = np.random.default_rng(width)
     xy = rng.uniform(0, 1, (20, 4)) * [width, height, width, height]
@@ -35,7 +35,11 @@ def test_round_trip_within_half_a_pixel(size):
     scale_x, scale_y = round(width * gain) / width, round(height * gain) / height
     forward = boxes * [scale_x, scale_y, scale_x, scale_y] + [pad_x, pad_y, pad_x, pad_y]
     back = unletterbox_boxes(forward, gain, (pad_x, pad_y), (width, height))
-    assert back.dtype == np.float32 and np.abs(back - boxes).max() <= 0.5
+    # the resized size is rounded to whole pixels: within half a network pixel
+    assert back.dtype == np.float32 and np.abs(back - boxes).max() * gain <= 0.5
+    # with the transform letterbox states (x * gain + pad), the round trip is exact
+    exact = boxes * gain + [pad_x, pad_y, pad_x, pad_y]
+    assert np.abs(unletterbox_boxes(exact, gain, (pad_x, pad_y), (width, height)) - boxes).max() < 1e-3
 
 
 def test_unletterbox_hand_worked_and_clipped():
