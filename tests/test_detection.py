@@ -164,3 +164,26 @@ def test_decode_agrees_with_cv2_batched_nms_on_a_random_v8_tensor():
     np.testing.assert_allclose(got_scores, best[keep][kept][order], rtol=1e-6)
     np.testing.assert_array_equal(got_classes, cls[keep][kept][order])
     assert np.all(np.diff(got_scores) <= 0)
+
+
+def test_decode_yolo_nms_equals_the_reference_nms_run_per_class():
+    """decode_yolo's fast NMS (cv2.dnn.NMSBoxesBatched) keeps what `nms` keeps, class by class."""
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        n, c = int(rng.integers(5, 120)), int(rng.integers(1, 5))
+        out = np.zeros((1, 4 + c, 400), np.float32)
+        out[0, :2, :n] = rng.uniform(20, 100, (2, n))
+        out[0, 2:4, :n] = rng.uniform(5, 40, (2, n))
+        out[0, 4 + rng.integers(0, c, n), np.arange(n)] = rng.choice([0.5, 0.7, 0.9], n) if trial % 2 \
+            else rng.uniform(0.3, 1.0, n)
+        boxes, scores, class_ids = decode_yolo(out, conf_threshold=0.25, iou_threshold=0.45)
+        cxcy, wh = out[0, :2, :n].T.astype(np.float64), out[0, 2:4, :n].T.astype(np.float64)
+        all_boxes = np.hstack([cxcy - wh / 2, cxcy + wh / 2])
+        all_scores = out[0, 4:, :n].max(axis=0)
+        all_ids = out[0, 4:, :n].argmax(axis=0)
+        for k in range(c):
+            idx = np.flatnonzero((all_ids == k) & (all_scores > 0.25))
+            expected = all_boxes[idx[nms(all_boxes[idx], all_scores[idx], 0.45)]]
+            got = boxes[class_ids == k]
+            np.testing.assert_allclose(np.sort(got, axis=0), np.sort(expected, axis=0), atol=1e-4)
+        assert np.all(np.diff(scores) <= 0)
