@@ -82,7 +82,7 @@ def normalise_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, folder: Path, timeout: int = 600) -> nbformat.NotebookNode:
+def execute(nb: nbformat.NotebookNode, folder: Path, timeout: int = 300) -> nbformat.NotebookNode:
     """Run every cell of ``nb`` in a fresh kernel started in ``folder``."""
     from nbclient import NotebookClient
 
