@@ -49,11 +49,12 @@ def drawing_scale(image_shape):
     return max(0.3, short_side / 800), max(1, round(short_side / 500))
 
 
-def draw_label(image, text, anchor, colour_bgr, font_scale, thickness):
+def draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=None):
     """Draw ``text`` on a filled box of ``colour_bgr`` above ``anchor`` = (x, y), in place.
 
     The label moves down (inside the box) when there is no room above, and
-    left or right so that it always stays inside the image.
+    left or right so that it always stays inside the image. ``text_bgr`` is the
+    text colour (default: black or white, whichever reads better on the box).
     """
     height, width = image.shape[:2]
     (text_w, text_h), baseline = cv2.getTextSize(text, FONT, font_scale, thickness)
@@ -65,7 +66,8 @@ def draw_label(image, text, anchor, colour_bgr, font_scale, thickness):
     left = int(min(max(x, 0), width - label_w))
     left, top = max(left, 0), max(top, 0)
     cv2.rectangle(image, (left, top), (left + label_w - 1, top + label_h - 1), colour_bgr, -1)
-    text_bgr = text_colour_on(colour_bgr[::-1])[::-1]
+    if text_bgr is None:
+        text_bgr = text_colour_on(colour_bgr[::-1])[::-1]
     cv2.putText(image, text, (left + margin, top + margin + text_h), FONT, font_scale,
                 text_bgr, thickness, cv2.LINE_AA)
 
@@ -91,10 +93,11 @@ def draw_detections(image, boxes, labels, scores, palette=None):
     height, width = out.shape[:2]
     font_scale, thickness = drawing_scale(out.shape)
     colours = colours_per_class(labels, TAB10 if palette is None else palette)
+    text_colours = {label: text_colour_on(rgb)[::-1] for label, rgb in colours.items()}  # once per class
     corners = np.clip(boxes, 0, [width - 1, height - 1, width - 1, height - 1]).round().astype(int)
     for (x1, y1, x2, y2), label, score in zip(corners.tolist(), labels, scores):
         colour_bgr = colours[label][::-1]
         cv2.rectangle(out, (x1, y1), (x2, y2), colour_bgr, thickness)
         draw_label(out, f"{label} {float(score):.2f}", (x1, y1), colour_bgr,
-                   font_scale, max(1, thickness - 1))
+                   font_scale, max(1, thickness - 1), text_colours[label])
     return out
