@@ -33,6 +33,22 @@ END = "### END SOLUTION"
 SOLUTION_ONLY_TAG = "solution-only"
 PLACEHOLDER = ("# YOUR CODE HERE", "raise NotImplementedError")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+SETUP_CELL_ID = "setup"
+# The first code cell of every notebook (tests/test_make_katas.py checks it is there, unchanged).
+SETUP_CELL = """\
+# Set-up for Colab, Binder or a copy of this notebook outside the course folder: install the
+# course's `helpers` when they are missing. In the course's own environment this does nothing.
+import importlib.util, os, subprocess, sys
+if importlib.util.find_spec("helpers") is None:
+    source = os.environ.get("CNN_KATAS_SOURCE")  # the course repository: a git URL or a folder
+    if not source:
+        raise ModuleNotFoundError(
+            "this notebook needs the course's `helpers` package. Run `%env CNN_KATAS_SOURCE=<the course "
+            "repository: git URL or folder>` and this cell again, or open the notebook from the course "
+            "folder after the README's set-up.")
+    if importlib.util.find_spec("cv2") is None:  # Colab has OpenCV; a bare Python does not
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "opencv-python-headless"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)"""
 
 
 def strip_solution(source: str, where: str = "cell") -> str:

@@ -70,3 +70,12 @@ def test_check_works_from_every_folder(folder):
             "print(check('to_unit_range', lambda image: image.astype(np.float32) / 255).status)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / folder, capture_output=True, text=True)
     assert out.stdout.strip() == "correct", out.stderr
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_every_notebook_starts_with_the_set_up_cell(path):
+    """The first code cell installs the helpers in Colab or a copy elsewhere (one text for all)."""
+    nb = nbformat.read(path, as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert first_code.get("id") == make_katas.SETUP_CELL_ID
+    assert first_code.source == make_katas.SETUP_CELL
