@@ -191,17 +191,10 @@ def compare_values(expected: Any, got: Any, what: str = "the result") -> Optiona
     """Compare nested tuples/lists of arrays and scalars; None when equal."""
     if isinstance(expected, np.ndarray):
         return compare_arrays(expected, got, what=what)
-    if isinstance(expected, tuple):
-        if not isinstance(got, tuple) or len(got) != len(expected):
-            return f"{what} should be a tuple of {len(expected)} items, not {describe(got)}"
-        for i, (e, g) in enumerate(zip(expected, got)):
-            problem = compare_values(e, g, what=f"item {i} of {what}")
-            if problem:
-                return problem
-        return None
-    if isinstance(expected, list):
-        if not isinstance(got, list) or len(got) != len(expected):
-            return f"{what} should be a list of {len(expected)} items, not {describe(got)}"
+    if isinstance(expected, (tuple, list)):
+        kind = type(expected).__name__
+        if type(got) is not type(expected) or len(got) != len(expected):
+            return f"{what} should be a {kind} of {len(expected)} items, not {describe(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
             problem = compare_values(e, g, what=f"item {i} of {what}")
             if problem:

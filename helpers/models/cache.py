@@ -70,3 +70,16 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     finally:
         if temp.exists():
             temp.unlink()
+
+
+def verify_sha256(path: str | Path, expected: str | None, fix: str) -> Path:
+    """Return ``path`` when its SHA-256 is ``expected`` (or nothing is expected).
+
+    Raises ChecksumMismatchError naming the file, both hashes and ``fix``, the sentence
+    telling the learner what to do about it.
+    """
+    if expected is not None:
+        actual = sha256_of_file(path)
+        if actual != expected:
+            raise ChecksumMismatchError(f"{path} has SHA-256 {actual}, expected {expected}: {fix}")
+    return Path(path)

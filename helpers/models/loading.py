@@ -31,7 +31,7 @@ from typing import Callable
 import numpy as np
 
 from ..preprocessing import as_image_list, preprocess
-from .cache import ChecksumMismatchError, cache_dir, cached_path, sha256_of_file
+from .cache import cache_dir, cached_path, verify_sha256
 from .opencv_compat import read_net
 from .presets import Preset, get_preset
 
@@ -203,14 +203,7 @@ def _import_fallback_providers() -> None:
 
 
 def _check_sha256(path: Path, expected: str | None) -> Path:
-    if expected is not None:
-        actual = sha256_of_file(path)
-        if actual != expected:
-            raise ChecksumMismatchError(
-                f"{path} has SHA-256 {actual}, expected {expected}: the file is damaged or a "
-                "different version; delete it and get it again"
-            )
-    return path
+    return verify_sha256(path, expected, "the file is damaged or a different version; delete it and get it again")
 
 
 def _built_file(preset: Preset) -> Path:

