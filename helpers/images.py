@@ -39,6 +39,10 @@ def to_bgr_uint8(image: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"expected an image of shape (H, W), (H, W, 3) or (H, W, 4), got {image.shape}"
         )
+    if image.dtype == np.uint8 and image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2)  # exact: no float round trip needed
+    if image.dtype == np.uint8 and image.shape[2] == 3:
+        return np.array(image, order="C", copy=True)  # already BGR uint8: a plain copy
     as_float = _to_unit_float(image)  # (H, W[, C]) float32 in [0, 1]
     if as_float.ndim == 2:
         as_float = np.repeat(as_float[:, :, None], 3, axis=2)

@@ -114,3 +114,26 @@ def test_non_ascii_path(tmp_path):
 def test_to_bgr_uint8_rejects_odd_shapes():
     with pytest.raises(ValueError, match=r"\(4, 4, 2\)"):
         to_bgr_uint8(np.zeros((4, 4, 2), np.uint8))
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (5, 7, 1), (5, 7, 3)])
+def test_to_bgr_uint8_fast_paths_agree_with_the_general_rule(shape):
+    """uint8 gray and BGR skip the float round trip; the result must not change."""
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    general = np.clip(np.rint(image.astype(np.float32) / 255.0 * 255.0), 0, 255).astype(np.uint8)
+    if general.ndim == 3 and general.shape[2] == 1:
+        general = general[:, :, 0]
+    if general.ndim == 2:
+        general = np.repeat(general[:, :, None], 3, axis=2)
+    out = to_bgr_uint8(image)
+    assert_bgr_uint8(out)
+    np.testing.assert_array_equal(out, general)
+    assert not np.shares_memory(out, image)  # a new array, as documented
+
+
+def test_to_bgr_uint8_copies_a_strided_view_into_c_order():
+    image = np.random.default_rng(1).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    view = image[:, ::-1]  # a mirrored view, not C-contiguous
+    out = to_bgr_uint8(view)
+    assert out.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(out, view)
