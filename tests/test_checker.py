@@ -85,6 +85,13 @@ def test_signature_must_match():
     assert result.status == "incorrect" and "demo_double(x)" in result.message
 
 
+def test_signatures_are_shown_without_type_annotations():
+    """Learners type ``nms(boxes, scores, iou_threshold)``, not ``iou_threshold: 'float'``."""
+    for exercise in core.all_exercises():
+        assert ":" not in exercise.signature and "->" not in exercise.signature, exercise.signature
+    assert core.get_exercise("nms").signature == "nms(boxes, scores, iou_threshold)"
+
+
 def test_expected_exceptions():
     assert check("demo_positive", _positive).passed
     assert "instead of raising ValueError" in check("demo_positive", lambda x: x).message

@@ -111,7 +111,13 @@ class Exercise:
 
     @property
     def signature(self) -> str:
-        return f"{self.name}{inspect.signature(self.reference)}"
+        """``name(param, param=default)``: what a learner types, without type annotations."""
+        plain = inspect.signature(self.reference)
+        plain = plain.replace(
+            parameters=[p.replace(annotation=inspect.Parameter.empty) for p in plain.parameters.values()],
+            return_annotation=inspect.Signature.empty,
+        )
+        return f"{self.name}{plain}"
 
     def comparator(self) -> Callable[[Any, Any], Optional[str]]:
         return self.compare or compare_values
