@@ -44,6 +44,22 @@ def test_statuses():
     assert check("demo_double", lambda x: 1 / 0).status == "error"
 
 
+def test_a_correct_answer_calling_a_blank_exercise_names_the_blank_one():
+    """A learner skipped box_iou, then wrote nms on top of it: nms is not "not attempted"."""
+    def box_iou(boxes_a, boxes_b):
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+    def doubles_via_blank_helper(x):
+        box_iou(x, x)
+        return x * 2
+
+    result = check("demo_double", doubles_via_blank_helper)
+    assert result.status == "error"
+    assert "calls box_iou, which is still blank" in result.message
+    assert "from helpers.detection import box_iou" in result.message
+
+
 def test_error_names_the_exception_and_the_input():
     result = check("demo_double", lambda x: x.nope)
     assert "AttributeError" in result.message and "(3,) float32" in result.message

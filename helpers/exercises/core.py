@@ -316,6 +316,24 @@ def _first_error_line(exc: BaseException) -> str:
     return ""
 
 
+def _not_implemented(name: str, fn: Callable, exc: NotImplementedError) -> CheckResult:
+    """The learner's function is still blank, or it calls another exercise that is."""
+    raiser = traceback.extract_tb(exc.__traceback__)[-1]
+    own_code = getattr(fn, "__code__", None)
+    if own_code is None or (raiser.name, raiser.filename) == (own_code.co_name, own_code.co_filename):
+        return CheckResult(name, NOT_ATTEMPTED,
+                           f"replace `raise NotImplementedError` in {name} with your code, then run "
+                           f"this cell again. Stuck? hint({name!r}) gives a hint.")
+    blank = raiser.name
+    advice = f"finish {blank} first"
+    if blank in _REGISTRY:
+        reference = _REGISTRY[blank].reference
+        advice += f", or use the reference: `from {reference.__module__} import {blank}`"
+    return CheckResult(name, ERROR,
+                       f"your {name} calls {blank}, which is still blank (it raises "
+                       f"NotImplementedError): {advice}, then run this cell again.")
+
+
 def _call(fn: Callable, case: Case):
     """Run ``fn`` on deep copies of the case's arguments, recording warnings."""
     args = copy.deepcopy(case.args)
@@ -367,10 +385,8 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare) -> Optional
     name = exercise.name
     try:
         got, caught, (args, kwargs) = _call(fn, case)
-    except NotImplementedError:
-        return CheckResult(name, NOT_ATTEMPTED,
-                           f"replace `raise NotImplementedError` in {name} with your code, then run "
-                           f"this cell again. Stuck? hint({name!r}) gives a hint.")
+    except NotImplementedError as exc:
+        return _not_implemented(name, fn, exc)
     except Exception as exc:
         if case.raises is not None and not isinstance(exc, case.raises):
             return CheckResult(name, INCORRECT,
