@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import unicodedata
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -252,12 +253,42 @@ def _decode_user_comment(raw: bytes) -> str:
 # Manifests and COCO results
 # --------------------------------------------------------------------------- #
 def append_manifest(path, record: dict) -> None:
-    """Append ``record`` as one JSON line to ``path`` (UTF-8, NaN refused), flushed to disk."""
-    line = json.dumps(record, ensure_ascii=False, allow_nan=False, sort_keys=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
+    """Append ``record`` as one JSON line to ``path`` (UTF-8, NaN refused), flushed to disk.
+
+    If an earlier append was cut short by a crash, the file ends in half a line;
+    appending after it would glue the new record onto that half and spoil both.
+    So that torn tail is cut off first, with a warning naming the file. A
+    manifest has one writer at a time; for several processes at once use the
+    SQLite catalog (``helpers.catalog``).
+    """
+    line = json.dumps(record, ensure_ascii=False, allow_nan=False, sort_keys=True) + "\n"
+    with open(path, "a+b") as handle:
+        _cut_torn_tail(handle, path)
+        handle.write(line.encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _cut_torn_tail(handle, path, chunk: int = 65536) -> None:
+    """Truncate a binary file opened with "a+b" back to just after its last newline."""
+    size = handle.seek(0, os.SEEK_END)
+    if size == 0:
+        return
+    handle.seek(size - 1)
+    if handle.read(1) == b"\n":
+        return  # the file ends with a complete line: nothing to cut
+    end = size  # search backwards, a chunk at a time, for the last newline
+    while end > 0:
+        start = max(0, end - chunk)
+        handle.seek(start)
+        newline = handle.read(end - start).rfind(b"\n")
+        if newline >= 0:
+            end = start + newline + 1
+            break
+        end = start
+    warnings.warn(f"{path}: its last line ({size - end} bytes) was cut short by an earlier crash; "
+                  f"dropped it before appending", stacklevel=3)
+    handle.truncate(end)
 
 
 def read_manifest(path) -> list:

@@ -224,6 +224,47 @@ def test_manifest_round_trip_and_torn_last_line(tmp_path):
         append_manifest(path, {"confidence": float("nan")})
 
 
+def test_appending_after_a_torn_line_cuts_it_off_and_keeps_every_record(tmp_path):
+    path = tmp_path / "manifest.jsonl"
+    append_manifest(path, {"label": "猫", "confidence": 0.5})
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('{"label": "half')  # a crash in the middle of an append
+    with pytest.warns(UserWarning, match=r"manifest\.jsonl.*15 bytes.*cut short"):
+        append_manifest(path, {"label": "next", "confidence": 1.0})
+    assert read_manifest(path) == [{"label": "猫", "confidence": 0.5}, {"label": "next", "confidence": 1.0}]
+    assert path.read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_a_file_holding_only_a_torn_line_is_emptied_before_appending(tmp_path):
+    path = tmp_path / "manifest.jsonl"
+    path.write_text('{"label": "ha', encoding="utf-8")
+    with pytest.warns(UserWarning, match="cut short"):
+        append_manifest(path, {"label": "first"})
+    assert read_manifest(path) == [{"label": "first"}]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 65536])
+def test_cutting_the_torn_tail_across_read_chunks(tmp_path, chunk):
+    from helpers.saving import _cut_torn_tail
+
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b": 2}\n{"c": "a long half line without its end')
+    with open(path, "a+b") as handle, pytest.warns(UserWarning):
+        _cut_torn_tail(handle, path, chunk=chunk)
+    assert path.read_bytes() == b'{"a": 1}\n{"b": 2}\n'
+
+
+def test_appending_to_a_sound_or_new_manifest_does_not_warn(tmp_path):
+    import warnings
+
+    path = tmp_path / "manifest.jsonl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        append_manifest(path, {"n": 1})
+        append_manifest(path, {"n": 2})
+    assert read_manifest(path) == [{"n": 1}, {"n": 2}]
+
+
 def test_coco_results_by_hand():
     results = to_coco_results(np.int64(42), np.array([[10, 20, 50, 80], [0, 0, 5, 5]], np.float32),
                               np.array([0.9, 0.25], np.float32), np.array([0, 2]), [1, 2, 3])
