@@ -1,8 +1,9 @@
 """From a segmenter's scores to a label map, coloured pictures, overlays and a legend.
 
 A label map is an integer (H, W) array: one class index per pixel. It stays
-integer everywhere: labels are never interpolated (the average of "cat" (8) and
-"person" (15) is not "cow" (10)), so resizing uses the nearest neighbour.
+integer everywhere: labels are never interpolated (a bilinear resize fills the
+border between "cat" (8) and "person" (15) with 9 to 14: "chair", "cow", "dog",
+classes that are not there), so resizing uses the nearest neighbour.
 
 Palettes are (n, 3) uint8 arrays (see :mod:`helpers.palettes`); ``colorize`` and
 ``overlay`` use them in the channel order they are given, so pass an RGB palette
