@@ -64,7 +64,8 @@ def annotate(image, top):
     """A copy of the BGR ``image`` with the top-K lines "label 0.87" drawn at its top left.
 
     top: a list of (class_index, label, probability) tuples, best first.
-    cv2's Hershey font draws ASCII only: other characters come out as "?".
+    cv2's Hershey font draws ASCII only: every byte of another character's UTF-8 comes
+    out as "?" ("猫" as "???").
     """
     out = image.copy()
     font_scale, thickness = drawing_scale(out.shape)
