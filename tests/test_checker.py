@@ -24,7 +24,7 @@ def demo_exercises():
     core.register(Exercise("demo_double", "99_test", _double,
                            lambda: [Case("a (3,) float32 array", (np.arange(3, dtype=np.float32),))],
                            hint="multiply by two",
-                           mistakes=[Mistake("you added one instead of doubling", impl=lambda x: x + 1)]))
+                           mistakes=[Mistake("demo_double.plus_one", "you added one instead of doubling", impl=lambda x: x + 1)]))
     core.register(Exercise("demo_positive", "99_test", _positive,
                            lambda: [Case("x = 2", (2,)),
                                     Case("x = -1", (-1,), raises=ValueError, raises_mentions=["-1"])],

@@ -6,8 +6,8 @@ Each module registers its exercises with :func:`core.register` when imported;
 import importlib
 import pkgutil
 
-from .core import (Case, CheckResult, Exercise, Mistake, Run, check, exercises, hint,
-                   register, solution)
+from .core import (GENERIC_MISTAKES, Case, CheckResult, Exercise, Mistake, Run, all_mistakes, check,
+                   exercises, hint, register, solution)
 
 _loaded = False
 
@@ -22,5 +22,5 @@ def load_all() -> None:
     _loaded = True
 
 
-__all__ = ["Case", "CheckResult", "Exercise", "Mistake", "Run", "check", "exercises", "hint",
+__all__ = ["GENERIC_MISTAKES", "all_mistakes", "Case", "CheckResult", "Exercise", "Mistake", "Run", "check", "exercises", "hint",
            "load_all", "register", "solution"]

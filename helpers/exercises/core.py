@@ -16,12 +16,15 @@ import copy
 import html
 import inspect
 import textwrap
+import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
+
+from .guard import MEMORY_LIMIT, Printed, run_guarded
 
 CORRECT = "correct"
 INCORRECT = "incorrect"
@@ -41,6 +44,8 @@ class Case:
     input in words ("logits of shape (4, 10) with values near 1000").
     ``raises`` names the exception type the call must raise (or None), and
     ``raises_mentions`` lists strings that the exception message must contain.
+    ``rule`` is the key of the rule of the exercise's prompt that this case tests
+    (see :attr:`Exercise.rules`): every case tests a rule the prompt states.
     """
 
     label: str
@@ -48,6 +53,7 @@ class Case:
     kwargs: dict = field(default_factory=dict)
     raises: Optional[type] = None
     raises_mentions: Sequence[str] = ()
+    rule: str = ""  # key of the prompt rule (Exercise.rules) this case tests
 
 
 @dataclass
@@ -58,6 +64,7 @@ class Run:
     expected: Any
     got: Any
     warnings: list  # warnings.WarningMessage objects raised by learner code
+    memo: dict = field(default_factory=dict)  # what a diagnosis worked out about this run, for the next
 
     @property
     def warning_texts(self) -> list:
@@ -66,16 +73,28 @@ class Run:
 
 @dataclass
 class Mistake:
-    """A mistake learners really make, and the message that names it.
+    """A mistake learners really make, its stable id, and the message that names it.
+
+    ``id`` is ``"<exercise>.<what>"`` (``"softmax.overflow"``): graders and progress
+    files count mistakes by it, so an id is never renamed or reused
+    (tests/exercises/mistake_ids.txt lists every id ever issued).
 
     Either ``impl`` (a wrong implementation with the exercise's signature: the
     learner's output is recognised when it equals this function's output on the
     failing case) or ``detect`` (a predicate on the :class:`Run`) recognises it.
+    ``example`` is a wrong answer written the way learners write it, which the
+    check must report as this mistake (the tests run it; without one, ``impl`` is used).
+    ``on_type`` marks a mistake that explains an answer of the wrong type (one
+    array where a bool is due): it is tried before the generic "should be a bool"
+    message, and only then.
     """
 
+    id: str
     message: str
     impl: Optional[Callable] = None
     detect: Optional[Callable[[Run], bool]] = None
+    example: Optional[Callable] = None
+    on_type: bool = False
 
     def matches(self, run: Run, compare: Callable) -> bool:
         if self.detect is not None:
@@ -88,10 +107,14 @@ class Mistake:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    wrong = self.impl(*copy.deepcopy(run.case.args), **copy.deepcopy(run.case.kwargs))
+                    with np.errstate(all="ignore"):
+                        wrong = self.impl(*copy.deepcopy(run.case.args), **copy.deepcopy(run.case.kwargs))
             except Exception:
                 return False
-            return compare(wrong, run.got) is None
+            try:
+                return compare(wrong, run.got, run.case) is None
+            except Exception:
+                return False
         return False
 
 
@@ -108,6 +131,9 @@ class Exercise:
     compare: Optional[Callable[[Any, Any], Optional[str]]] = None
     forbid_warnings: bool = False  # e.g. a stable softmax must not warn on overflow
     summary: str = ""  # one line: what the function does
+    rules: dict = field(default_factory=dict)  # rule key -> the prompt's own words for it
+    time_limit: float = 10.0  # seconds a learner's function may take on one case
+
 
     @property
     def signature(self) -> str:
@@ -119,8 +145,22 @@ class Exercise:
         )
         return f"{self.name}{plain}"
 
-    def comparator(self) -> Callable[[Any, Any], Optional[str]]:
-        return self.compare or compare_values
+    def comparator(self) -> Callable[[Any, Any, Case], Optional[str]]:
+        """``compare(expected, got, case)``; an exercise's compare may leave out ``case``."""
+        compare = self.compare or compare_values
+        try:
+            sees_case = "case" in inspect.signature(compare).parameters
+        except (TypeError, ValueError):
+            sees_case = False
+        if sees_case:
+            return compare
+        return lambda expected, got, case=None: compare(expected, got)
+
+    def mistake(self, mistake_id: str) -> "Mistake":
+        for mistake in self.mistakes:
+            if mistake.id == mistake_id:
+                return mistake
+        raise KeyError(f"{self.name} has no mistake {mistake_id!r}")
 
 
 _REGISTRY: dict = {}
@@ -155,6 +195,11 @@ def all_exercises() -> list:
 # --------------------------------------------------------------------------- #
 # Comparing outputs
 # --------------------------------------------------------------------------- #
+class KindProblem(str):
+    """A comparison problem about the *type* of the answer (a list where an array is due,
+    an array where one bool is due), not its values: reported before any value diagnosis."""
+
+
 def describe(value: Any) -> str:
     """A short description of a value for messages: type, shape and dtype."""
     if isinstance(value, np.ndarray):
@@ -164,14 +209,21 @@ def describe(value: Any) -> str:
         if len(value) <= 4:
             return f"{kind} of ({', '.join(describe(v) for v in value)})"
         return f"{kind} of {len(value)} items"
-    return f"{type(value).__name__} {value!r}"[:120]
+    return f"{type(value).__name__} {_safe_repr(value)}"[:120]
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception:
+        return f"<{type(value).__name__} whose repr fails>"
 
 
 def compare_arrays(expected: np.ndarray, got: Any, atol: float = 1e-5, rtol: float = 1e-5,
                    what: str = "the result") -> Optional[str]:
     """None when ``got`` is an array like ``expected``, else what differs."""
     if not isinstance(got, np.ndarray):
-        return f"{what} should be a NumPy array, not {describe(got)}"
+        return KindProblem(f"{what} should be a NumPy array, not {describe(got)}")
     if got.shape != expected.shape:
         return f"{what} has shape {got.shape}; expected {expected.shape}"
     if got.dtype != expected.dtype:
@@ -194,25 +246,31 @@ def compare_arrays(expected: np.ndarray, got: Any, atol: float = 1e-5, rtol: flo
 
 
 def compare_values(expected: Any, got: Any, what: str = "the result") -> Optional[str]:
-    """Compare nested tuples/lists of arrays and scalars; None when equal."""
+    """Compare nested tuples/lists of arrays and scalars; None when equal.
+
+    A Python ``bool`` is due where the reference returns one: ``np.bool_`` is not
+    accepted (``np.bool_(True) is True`` is False, and it does not serialise to JSON).
+    """
     if isinstance(expected, np.ndarray):
         return compare_arrays(expected, got, what=what)
     if isinstance(expected, (tuple, list)):
         kind = type(expected).__name__
         if type(got) is not type(expected) or len(got) != len(expected):
-            return f"{what} should be a {kind} of {len(expected)} items, not {describe(got)}"
+            return KindProblem(f"{what} should be a {kind} of {len(expected)} items, not {describe(got)}")
         for i, (e, g) in enumerate(zip(expected, got)):
             problem = compare_values(e, g, what=f"item {i} of {what}")
             if problem:
                 return problem
         return None
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
-        if type(got) is not type(expected) and not (isinstance(expected, bool) and isinstance(got, np.bool_)):
-            return f"{what} should be {type(expected).__name__} {expected!r}, not {describe(got)}"
+        if type(got) is not type(expected):
+            advice = " (wrap it in bool(...))" if isinstance(expected, bool) and isinstance(got, np.bool_) else ""
+            return KindProblem(f"{what} should be a Python {type(expected).__name__}, like {expected!r}, "
+                               f"not {describe(got)}{advice}")
         return None if got == expected else f"{what} is {got!r}; expected {expected!r}"
     if isinstance(expected, (int, float, np.number)):
-        if not isinstance(got, (int, float, np.number)) or isinstance(got, bool):
-            return f"{what} should be a number, not {describe(got)}"
+        if not isinstance(got, (int, float, np.number)) or isinstance(got, (bool, np.bool_)):
+            return KindProblem(f"{what} should be a number, not {describe(got)}")
         if np.isnan(expected) and np.isnan(got):
             return None
         if not np.isclose(got, expected, atol=1e-6, rtol=1e-5):
@@ -255,6 +313,8 @@ class CheckResult:
     name: str
     status: str
     message: str
+    mistake: Optional[str] = None  # the id of the mistake found (Mistake.id or a GENERIC one)
+    seconds: float = 0.0  # time the learner's function ran, all cases together
 
     @property
     def passed(self) -> bool:
@@ -334,32 +394,77 @@ def _not_implemented(name: str, fn: Callable, exc: NotImplementedError) -> Check
                        f"NotImplementedError): {advice}, then run this cell again.")
 
 
-def _call(fn: Callable, case: Case):
-    """Run ``fn`` on deep copies of the case's arguments, recording warnings."""
-    args = copy.deepcopy(case.args)
-    kwargs = copy.deepcopy(case.kwargs)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with np.errstate(all="warn", under="ignore"):  # underflow to 0 is harmless (exp(-1000))
-            result = fn(*args, **kwargs)
-    return result, list(caught), (args, kwargs)
+# The mistakes any exercise can show, with their stable ids (never renamed or reused).
+GENERIC_MISTAKES = {
+    "generic.wrong_parameters": "the function's parameters are not the exercise's (names and defaults)",
+    "generic.returned_none": "the function returns None (a missing `return`, or a print instead)",
+    "generic.generator": "the function returns a generator or iterator instead of the result itself",
+    "generic.wrong_type": "the result has the wrong type (a list where an array is due, np.bool_ for bool, ...)",
+    "generic.changed_input": "the function changes its input in place",
+    "generic.no_raise": "bad input gives a result instead of the required exception",
+    "generic.wrong_exception": "bad input raises another exception type than the required one",
+    "generic.raise_message": "the required exception's message does not say what is wrong",
+    "generic.warned": "the values are right but the function warns (overflow or invalid value)",
+    "generic.timeout": "the function runs past the time limit on one case (often a loop that never ends)",
+    "generic.memory": "the function takes more memory than the limit on one case",
+    "generic.exit": "the function calls exit() or raises SystemExit / GeneratorExit",
+}
+
+
+def safe_str(exc: BaseException) -> str:
+    """``str(exc)``, even when the exception's own ``__str__`` raises."""
+    try:
+        return str(exc)
+    except Exception:
+        return f"<{type(exc).__name__} whose message cannot be shown>"
+
+
+def _exception_text(exc: BaseException) -> str:
+    text = safe_str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _Clock:
+    """Seconds spent in the learner's function and in the reference, over all cases."""
+
+    def __init__(self):
+        self.learner = 0.0
+        self.reference = 0.0
+
+    def note(self) -> str:
+        if self.learner < 1.0:
+            return ""
+        return (f" Your function took {self.learner:.1f} s in all (the reference "
+                f"{self.reference:.2f} s).")
 
 
 def check(name: str, fn: Callable) -> CheckResult:
-    """Check a learner's implementation of exercise ``name``. Never raises."""
+    """Check a learner's implementation of exercise ``name``.
+
+    Never raises (a KeyboardInterrupt still interrupts), and returns within a bounded
+    time: each case may take ``Exercise.time_limit`` seconds.
+    """
     try:
         exercise = get_exercise(name)
     except KeyError as exc:
         return CheckResult(name, ERROR, str(exc.args[0]))
     except Exception as exc:  # a broken exercise module must not crash the notebook
         return CheckResult(name, ERROR, f"the checker could not load: {exc!r}")
+    printed = Printed()
+    clock = _Clock()
     try:
-        return _check(exercise, fn)
+        result = _check(exercise, fn, printed, clock)
+    except KeyboardInterrupt:
+        raise
     except Exception as exc:  # a bug in the checker itself: report it, never raise
-        return CheckResult(name, ERROR, f"the checker itself failed ({exc!r}); please report this.")
+        return CheckResult(name, ERROR, f"the checker itself failed ({_exception_text(exc)}); please report this.")
+    extra = clock.note() + ((" " + printed.summary()) if printed.summary() else "")
+    result.message += extra
+    result.seconds = clock.learner
+    return result
 
 
-def _check(exercise: Exercise, fn: Callable) -> CheckResult:
+def _check(exercise: Exercise, fn: Callable, printed: Printed, clock: _Clock) -> CheckResult:
     name = exercise.name
     if not callable(fn):
         return CheckResult(name, ERROR, f"pass your function itself, e.g. check({name!r}, {name}); "
@@ -369,63 +474,114 @@ def _check(exercise: Exercise, fn: Callable) -> CheckResult:
     if got_params is not None and got_params != expected_params:
         return CheckResult(name, INCORRECT,
                            f"your function's parameters are ({', '.join(got_params)}), but the exercise "
-                           f"expects {exercise.signature}: keep the names and the defaults exactly.")
+                           f"expects {exercise.signature}: keep the names and the defaults exactly.",
+                           mistake="generic.wrong_parameters")
     compare = exercise.comparator()
     cases = exercise.cases()
     for case in cases:
-        outcome = _run_case(exercise, fn, case, compare)
+        outcome = _run_case(exercise, fn, case, compare, printed, clock)
         if outcome is not None:
             return outcome
     return CheckResult(name, CORRECT, f"all {len(cases)} cases agree with the reference "
                                       f"({'; '.join(c.label for c in cases[:3])}{', ...' if len(cases) > 3 else ''}).")
 
 
-def _run_case(exercise: Exercise, fn: Callable, case: Case, compare) -> Optional[CheckResult]:
+def _kind_of_result(got: Any, expected: Any) -> Optional[tuple]:
+    """(mistake id, message) when the answer is no result at all: None, a generator."""
+    if got is None and expected is not None:
+        return ("generic.returned_none",
+                "your function returned None. Did you forget `return` (or print the result instead "
+                "of returning it)?")
+    if inspect.isgenerator(got) or (hasattr(got, "__next__") and hasattr(got, "__iter__")
+                                    and not isinstance(got, (np.ndarray, str, bytes))):
+        return ("generic.generator",
+                f"your function returned a {type(got).__name__} (a lazy sequence that has not been computed "
+                f"yet). Build the result itself: e.g. `np.array(list(...))` or a list comprehension in "
+                f"[...] rather than (...).")
+    return None
+
+
+def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Printed,
+              clock: _Clock) -> Optional[CheckResult]:
     """Run one case; a CheckResult when it fails, None when it passes."""
     name = exercise.name
-    try:
-        got, caught, (args, kwargs) = _call(fn, case)
-    except NotImplementedError as exc:
+    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+    outcome = run_guarded(fn, args, kwargs, time_limit=exercise.time_limit, printed=printed)
+    clock.learner += outcome.seconds
+    if outcome.stopped == "time":
+        return CheckResult(name, ERROR,
+                           f"your function was still running after {exercise.time_limit:g} s on {case.label}, "
+                           f"so the checker stopped it (the reference takes well under a second). Look for a "
+                           f"loop that never ends: a `while` whose variable does not change (a step of 0?), "
+                           f"or a loop over something that keeps growing.", mistake="generic.timeout")
+    if outcome.stopped == "memory":
+        return CheckResult(name, ERROR,
+                           f"your function took more than {MEMORY_LIMIT >> 30} GB of memory on {case.label}, so "
+                           f"the checker stopped it. Look for a list or array that grows in a loop that never "
+                           f"ends, or an (N, N) array built where (N,) is enough.", mistake="generic.memory")
+    exc = outcome.error
+    if isinstance(exc, (SystemExit, GeneratorExit)):
+        return CheckResult(name, ERROR,
+                           f"your function raised {type(exc).__name__} ({'exit()' if isinstance(exc, SystemExit) else 'a generator closed'}) "
+                           f"on {case.label}. Do not call exit() or sys.exit() in a function: return the "
+                           f"result, or raise an exception that says what is wrong.", mistake="generic.exit")
+    if isinstance(exc, NotImplementedError):
         return _not_implemented(name, fn, exc)
-    except Exception as exc:
+    if exc is not None:
         if case.raises is not None and not isinstance(exc, case.raises):
             return CheckResult(name, INCORRECT,
-                               f"for {case.label}, your function raised {type(exc).__name__}: {exc}; "
-                               f"it should raise {case.raises.__name__} with a message that says what is wrong.")
+                               f"for {case.label}, your function raised {_exception_text(exc)}; "
+                               f"it should raise {case.raises.__name__} with a message that says what is wrong.",
+                               mistake="generic.wrong_exception")
         if case.raises is not None:
-            text = str(exc)
+            text = safe_str(exc)
             missing = [m for m in case.raises_mentions if str(m) not in text]
             if missing:
                 return CheckResult(name, INCORRECT,
                                    f"for {case.label}, your {type(exc).__name__} says {text!r}; a helpful "
-                                   f"message should mention {', '.join(map(repr, missing))}.")
+                                   f"message should mention {', '.join(map(repr, missing))}.",
+                                   mistake="generic.raise_message")
             return None
         return CheckResult(name, ERROR,
-                           f"your function raised {type(exc).__name__}: {exc} "
+                           f"your function raised {_exception_text(exc)} "
                            f"for {case.label}{_first_error_line(exc)}.")
+    got = outcome.value
     if case.raises is not None:
         return CheckResult(name, INCORRECT,
                            f"for {case.label}, your function returned {describe(got)} instead of raising "
-                           f"{case.raises.__name__}: bad input should fail loudly, not give a wrong answer.")
+                           f"{case.raises.__name__}: bad input should fail loudly, not give a wrong answer.",
+                           mistake="generic.no_raise")
     if not inputs_equal(case.args, args) or not inputs_equal(case.kwargs, kwargs):
         return CheckResult(name, INCORRECT,
                            f"your function changed its input in place ({case.label}). Work on a copy "
-                           f"(e.g. `x = x.copy()` or an expression that makes a new array).")
+                           f"(e.g. `x = x.copy()` or an expression that makes a new array).",
+                           mistake="generic.changed_input")
+    started = time.perf_counter()
     expected = exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-    run = Run(case, expected, got, caught)
-    problem = compare(expected, got)
-    runtime_warnings = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    clock.reference += time.perf_counter() - started
+    no_result = _kind_of_result(got, expected)
+    if no_result is not None:
+        return CheckResult(name, INCORRECT, f"for {case.label}, {no_result[1]}", mistake=no_result[0])
+    run = Run(case, expected, got, outcome.warnings)
+    try:
+        problem = compare(expected, got, case)
+    except Exception as exc:
+        problem = KindProblem(f"your function returned {describe(got)}, which cannot be compared with "
+                              f"the expected {describe(expected)} ({_exception_text(exc)})")
+    runtime_warnings = [w for w in outcome.warnings if issubclass(w.category, RuntimeWarning)]
     if problem is None and not (exercise.forbid_warnings and runtime_warnings):
         return None
+    kind = isinstance(problem, KindProblem)
     for mistake in exercise.mistakes:
-        if mistake.matches(run, compare):
-            return CheckResult(name, INCORRECT, f"for {case.label}: {mistake.message}")
+        if mistake.on_type == kind and mistake.matches(run, compare):
+            return CheckResult(name, INCORRECT, f"for {case.label}: {mistake.message}", mistake=mistake.id)
     if problem is None:
         return CheckResult(name, INCORRECT,
                            f"for {case.label} your function warned ({'; '.join(run.warning_texts)}). "
                            f"The values are right here, but the warning means it overflows: "
-                           f"make it numerically stable.")
-    return CheckResult(name, INCORRECT, f"for {case.label}, {problem}.")
+                           f"make it numerically stable.", mistake="generic.warned")
+    return CheckResult(name, INCORRECT, f"for {case.label}, {problem}.",
+                       mistake="generic.wrong_type" if kind else None)
 
 
 # --------------------------------------------------------------------------- #
@@ -473,3 +629,9 @@ class ExerciseTable:
 def exercises() -> ExerciseTable:
     """List every exercise with its notebook and signature."""
     return ExerciseTable([(e.notebook, e.signature, e.summary) for e in all_exercises()])
+
+
+def all_mistakes() -> list:
+    """Every known mistake as (exercise name, Mistake), in checking order; generic ones aside
+    (see GENERIC_MISTAKES)."""
+    return [(exercise.name, mistake) for exercise in all_exercises() for mistake in exercise.mistakes]

@@ -28,14 +28,14 @@ register(Exercise(
         is integer division: almost everything becomes 0.
     """,
     mistakes=[
-        Mistake("your result is float64. `image / 255` promotes to float64; networks expect "
+        Mistake("ex00_warmup.todo1", "your result is float64. `image / 255` promotes to float64; networks expect "
                 "float32, so convert with `image.astype(np.float32)` before dividing.",
                 detect=lambda run: getattr(run.got, "dtype", None) == np.float64),
-        Mistake("your values are still in 0-255: divide by 255 after converting to float32.",
+        Mistake("ex00_warmup.todo2", "your values are still in 0-255: divide by 255 after converting to float32.",
                 detect=lambda run: np.nanmax(run.got) > 1.5),
-        Mistake("you divided by 256; divide by 255 so that white (255) becomes exactly 1.0.",
+        Mistake("ex00_warmup.todo3", "you divided by 256; divide by 255 so that white (255) becomes exactly 1.0.",
                 impl=lambda image: image.astype(np.float32) / 256),
-        Mistake("integer division (`//`) or a cast back to an integer type turns almost every "
+        Mistake("ex00_warmup.todo4", "integer division (`//`) or a cast back to an integer type turns almost every "
                 "pixel into 0: divide as floats.",
                 detect=lambda run: not np.issubdtype(np.asarray(run.got).dtype, np.floating)),
     ],

@@ -101,38 +101,38 @@ register(Exercise(
         4. transpose (H, W, C) -> (C, H, W) and add a batch axis: (1, 3, H, W).
     """,
     mistakes=[
-        Mistake("your blob is channels-last (1, H, W, 3). Networks want channels first: "
+        Mistake("ex01_blobs.todo1", "your blob is channels-last (1, H, W, 3). Networks want channels first: "
                 "`x.transpose(2, 0, 1)[np.newaxis]` gives (1, 3, H, W).",
                 detect=lambda run: _shape(run) is not None and len(_shape(run)) == 4
                 and _shape(run)[3] == 3 and _shape(run)[1:3] == run.expected.shape[2:]),
-        Mistake("your blob has no batch axis: it is (3, H, W). Add one with `x[np.newaxis]` "
+        Mistake("ex01_blobs.todo2", "your blob has no batch axis: it is (3, H, W). Add one with `x[np.newaxis]` "
                 "to get (1, 3, H, W).",
                 detect=lambda run: _shape(run) == run.expected.shape[1:]),
-        Mistake("your blob is float64. Convert with `astype(np.float32)` (and keep the mean as "
+        Mistake("ex01_blobs.todo3", "your blob is float64. Convert with `astype(np.float32)` (and keep the mean as "
                 "float32): networks take float32.",
                 detect=lambda run: getattr(run.got, "dtype", None) == np.float64),
-        Mistake("your blob is `size[0]` high and `size[1]` wide: OpenCV's size is (width, height), "
+        Mistake("ex01_blobs.todo4", "your blob is `size[0]` high and `size[1]` wide: OpenCV's size is (width, height), "
                 "the opposite of a NumPy shape.",
                 detect=lambda run: _shape(run) is not None and len(_shape(run)) == 4
                 and _shape(run)[2:] == run.expected.shape[:1:-1] != run.expected.shape[2:]),
-        Mistake("with crop=True your function stretches the image to the size. Crop keeps the aspect "
+        Mistake("ex01_blobs.todo5", "with crop=True your function stretches the image to the size. Crop keeps the aspect "
                 "ratio: resize by max(W / w, H / h) so the image covers the target, then cut out the centre.",
                 impl=_blob_variant(crop_mode="stretch")),
-        Mistake("your crop starts at the top-left corner; blobFromImage cuts out the centre: "
+        Mistake("ex01_blobs.todo6", "your crop starts at the top-left corner; blobFromImage cuts out the centre: "
                 "top = int(0.5 * (rows - H)), left = int(0.5 * (cols - W)).",
                 impl=_blob_variant(crop_mode="top_left")),
-        Mistake("you subtracted the mean before swapping the channels. blobFromImage swaps first: "
+        Mistake("ex01_blobs.todo7", "you subtracted the mean before swapping the channels. blobFromImage swaps first: "
                 "the mean is given in the blob's (swapped) channel order.",
                 impl=_blob_variant(swap_first=False)),
-        Mistake("swap_rb=True should reverse the channels (BGR -> RGB): `x[..., ::-1]`.",
+        Mistake("ex01_blobs.todo8", "swap_rb=True should reverse the channels (BGR -> RGB): `x[..., ::-1]`.",
                 impl=_blob_variant(swap=False)),
-        Mistake("you multiplied by scalefactor before subtracting the mean; blobFromImage computes "
+        Mistake("ex01_blobs.todo9", "you multiplied by scalefactor before subtracting the mean; blobFromImage computes "
                 "(pixel - mean) * scalefactor.",
                 impl=_blob_variant(scale_first=True)),
-        Mistake("you divided by scalefactor; blobFromImage multiplies: (pixel - mean) * scalefactor "
+        Mistake("ex01_blobs.todo10", "you divided by scalefactor; blobFromImage multiplies: (pixel - mean) * scalefactor "
                 "(scalefactor is 1/255 or 1/128, not 255).",
                 impl=_blob_variant(divide=True)),
-        Mistake("you converted to float before resizing. OpenCV resizes the uint8 image (which rounds "
+        Mistake("ex01_blobs.todo11", "you converted to float before resizing. OpenCV resizes the uint8 image (which rounds "
                 "to whole numbers) and converts afterwards; resize first, then astype(np.float32).",
                 impl=_blob_variant(float_before_resize=True)),
     ],
@@ -185,17 +185,17 @@ register(Exercise(
         `np.asarray(mean, np.float32).reshape(1, 3, 1, 1)`; the same for std. Return float32.
     """,
     mistakes=[
-        Mistake("your result is float64: NumPy promotes when mean or std are float64 arrays. Make "
+        Mistake("ex01_blobs.todo12", "your result is float64: NumPy promotes when mean or std are float64 arrays. Make "
                 "them float32 (or cast the result with astype(np.float32)).",
                 detect=lambda run: getattr(run.got, "dtype", None) == np.float64),
-        Mistake("your mean and std were applied along the last axis (the width), not the channels. "
+        Mistake("ex01_blobs.todo13", "your mean and std were applied along the last axis (the width), not the channels. "
                 "A (3,) array broadcasts against the last axis: reshape it to (1, 3, 1, 1).",
                 impl=_last_axis),
-        Mistake("you multiplied by std; normalising divides: (blob - mean) / std.",
+        Mistake("ex01_blobs.todo14", "you multiplied by std; normalising divides: (blob - mean) / std.",
                 impl=lambda blob, mean, std: _per_channel(blob, mean, std, lambda x, m, s: (x - m) * s)),
-        Mistake("you divided by std before subtracting the mean; the order is (blob - mean) / std.",
+        Mistake("ex01_blobs.todo15", "you divided by std before subtracting the mean; the order is (blob - mean) / std.",
                 impl=lambda blob, mean, std: _per_channel(blob, mean, std, lambda x, m, s: x / s - m)),
-        Mistake("your channels are in the reverse order: mean and std are given in the blob's "
+        Mistake("ex01_blobs.todo16", "your channels are in the reverse order: mean and std are given in the blob's "
                 "channel order, so channel 0 uses mean[0].",
                 impl=lambda blob, mean, std: _per_channel(blob, mean[::-1], std[::-1],
                                                           lambda x, m, s: (x - m) / s)),
@@ -259,25 +259,25 @@ register(Exercise(
         and astype(np.uint8). Without the clip, -1 wraps around to 255.
     """,
     mistakes=[
-        Mistake("your image is not uint8. Round, clip to 0..255 and convert with astype(np.uint8): "
+        Mistake("ex01_blobs.todo17", "your image is not uint8. Round, clip to 0..255 and convert with astype(np.uint8): "
                 "cv2.imshow and matplotlib read floats differently from 0-255 integers.",
                 detect=lambda run: getattr(run.got, "dtype", np.uint8) != np.uint8),
-        Mistake("your image is still channels-first (3, H, W); transpose it to (H, W, 3).",
+        Mistake("ex01_blobs.todo18", "your image is still channels-first (3, H, W); transpose it to (H, W, 3).",
                 detect=lambda run: _shape(run) == tuple(run.expected.shape[i] for i in (2, 0, 1))),
-        Mistake("your image still has the batch axis; return (H, W, 3), e.g. `blob[0]` first.",
+        Mistake("ex01_blobs.todo19", "your image still has the batch axis; return (H, W, 3), e.g. `blob[0]` first.",
                 detect=lambda run: _shape(run) == (1,) + run.expected.shape),
-        Mistake("values outside 0..255 wrap around (-1 becomes 255): np.clip to 0..255 before astype(np.uint8).",
+        Mistake("ex01_blobs.todo20", "values outside 0..255 wrap around (-1 becomes 255): np.clip to 0..255 before astype(np.uint8).",
                 impl=_undo(clip=False)),
-        Mistake("astype(np.uint8) truncates (12.75 becomes 12): round with np.rint first.",
+        Mistake("ex01_blobs.todo21", "astype(np.uint8) truncates (12.75 becomes 12): round with np.rint first.",
                 impl=_undo(rounding=np.trunc)),
-        Mistake("you multiplied by scalefactor; undoing a multiplication divides: blob / scalefactor + mean.",
+        Mistake("ex01_blobs.todo22", "you multiplied by scalefactor; undoing a multiplication divides: blob / scalefactor + mean.",
                 impl=_undo(multiply=True)),
-        Mistake("you subtracted the mean again; undoing a subtraction adds: blob / scalefactor + mean.",
+        Mistake("ex01_blobs.todo23", "you subtracted the mean again; undoing a subtraction adds: blob / scalefactor + mean.",
                 impl=_undo(subtract=True)),
-        Mistake("you swapped the channels back before adding the mean. The mean is in the blob's "
+        Mistake("ex01_blobs.todo24", "you swapped the channels back before adding the mean. The mean is in the blob's "
                 "(swapped) order: add it first, then swap back.",
                 impl=_undo(mean_after_swap=True)),
-        Mistake("with swap_rb=True the blob is RGB: swap the channels back (x[..., ::-1]) to get BGR.",
+        Mistake("ex01_blobs.todo25", "with swap_rb=True the blob is RGB: swap the channels back (x[..., ::-1]) to get BGR.",
                 impl=_undo(swap_back=False)),
     ],
 ))

@@ -73,35 +73,35 @@ register(Exercise(
         and raise ValueError mentioning NaN when the logits contain NaN.
     """,
     mistakes=[
-        Mistake("your result is float64 for float32 logits. Keep the input's dtype: do the "
+        Mistake("ex02_softmax.todo1", "your result is float64 for float32 logits. Keep the input's dtype: do the "
                 "arithmetic on the float32 array (no np.float64 constants or astype(float)).",
                 detect=lambda run: getattr(run.got, "dtype", None) == np.float64
                 and run.expected.dtype == np.float32),
-        Mistake("you subtracted the maximum of the WHOLE array: a row far below it underflows to "
+        Mistake("ex02_softmax.todo2", "you subtracted the maximum of the WHOLE array: a row far below it underflows to "
                 "0 / 0 = nan. Subtract each row's own maximum: logits.max(axis=axis, keepdims=True).",
                 impl=lambda logits, axis=-1: _shift_by(logits, axis, None, False, axis)),
-        Mistake("your softmax overflows for logits near 1000 (exp(1000) is inf, and inf / inf is nan). "
+        Mistake("ex02_softmax.todo3", "your softmax overflows for logits near 1000 (exp(1000) is inf, and inf / inf is nan). "
                 "Subtract the maximum along the axis first: exp(x - max) / sum(exp(x - max)).",
                 detect=_overflowed),
-        Mistake("you divided by the maximum instead of the sum: the largest class gets 1.0 and the "
+        Mistake("ex02_softmax.todo4", "you divided by the maximum instead of the sum: the largest class gets 1.0 and the "
                 "values do not sum to 1. Divide by exps.sum(axis=axis, keepdims=True).",
                 impl=lambda logits, axis=-1: _shift_by(logits, axis, axis, True, axis, by_max=True)),
-        Mistake("you normalised over the whole array, not along the axis: each image's "
+        Mistake("ex02_softmax.todo5", "you normalised over the whole array, not along the axis: each image's "
                 "probabilities must sum to 1 on their own. Use sum(axis=axis, keepdims=True).",
                 impl=lambda logits, axis=-1: _shift_by(logits, axis, axis, True, None, sum_keepdims=False)),
-        Mistake("your softmax ignores the axis argument (it always uses the last axis). Pass axis "
+        Mistake("ex02_softmax.todo6", "your softmax ignores the axis argument (it always uses the last axis). Pass axis "
                 "to max and sum.",
                 impl=lambda logits, axis=-1: _shift_by(logits, -1, -1, True, -1)),
-        Mistake("you computed softmax along axis 0 (across the images of the batch). For (N, C) "
+        Mistake("ex02_softmax.todo7", "you computed softmax along axis 0 (across the images of the batch). For (N, C) "
                 "logits the classes are the last axis: use the axis argument, -1 by default.",
                 impl=lambda logits, axis=-1: _shift_by(logits, 0, 0, True, 0)),
-        Mistake("without keepdims=True the row maxima or sums broadcast along the wrong axis (a "
+        Mistake("ex02_softmax.todo8", "without keepdims=True the row maxima or sums broadcast along the wrong axis (a "
                 "square array hides the shape error). Use max(axis=axis, keepdims=True) and "
                 "sum(axis=axis, keepdims=True).",
                 detect=lambda run: any(
                     np.allclose(run.got, _shift_by(run.case.args[0], -1, mk_axis, mk, -1, sk), equal_nan=True)
                     for mk_axis, mk, sk in ((-1, False, True), (-1, True, False), (-1, False, False)))),
-        Mistake("that is the sigmoid 1 / (1 + exp(-x)), which scores each class on its own. Softmax "
+        Mistake("ex02_softmax.todo9", "that is the sigmoid 1 / (1 + exp(-x)), which scores each class on its own. Softmax "
                 "makes the classes compete: exp(x - max) / sum(exp(x - max)).",
                 impl=lambda logits, axis=-1: 1 / (1 + np.exp(-logits))),
     ],
@@ -154,22 +154,22 @@ register(Exercise(
         the whole array: `bool(...)`.
     """,
     mistakes=[
-        Mistake("return one bool for the whole array (all rows must pass), not one per row: "
+        Mistake("ex02_softmax.todo10", "return one bool for the whole array (all rows must pass), not one per row: "
                 "wrap the test in bool(np.all(...)).",
                 detect=lambda run: isinstance(run.got, np.ndarray) and run.got.size > 1),
-        Mistake("you only checked that the values lie in [0, 1]. Sigmoid outputs do too, but they "
+        Mistake("ex02_softmax.todo11", "you only checked that the values lie in [0, 1]. Sigmoid outputs do too, but they "
                 "are not a distribution: also check that they sum to 1 along the axis.",
                 impl=_range_only),
-        Mistake("you only checked that the values sum to 1. Logits can sum to 1 as well: also "
+        Mistake("ex02_softmax.todo12", "you only checked that the values sum to 1. Logits can sum to 1 as well: also "
                 "check that every value lies in [0, 1].",
                 impl=_sum_only),
-        Mistake("your function ignores axis: with axis=0 the classes run down the columns.",
+        Mistake("ex02_softmax.todo13", "your function ignores axis: with axis=0 the classes run down the columns.",
                 impl=lambda output, axis=-1, atol=1e-3: looks_like_probabilities(output, -1, atol)),
-        Mistake("you summed the whole array (which gives N for N images). Sum along the axis: "
+        Mistake("ex02_softmax.todo14", "you summed the whole array (which gives N for N images). Sum along the axis: "
                 "output.sum(axis=axis).",
                 impl=lambda output, axis=-1, atol=1e-3: bool(
                     np.all((output >= 0) & (output <= 1)) and abs(output.sum() - 1) <= atol)),
-        Mistake("your sum test is too strict or ignores atol: float32 sums are rarely exactly 1, "
+        Mistake("ex02_softmax.todo15", "your sum test is too strict or ignores atol: float32 sums are rarely exactly 1, "
                 "and printed probabilities are rounded. Compare within atol: "
                 "np.allclose(sums, 1, rtol=0, atol=atol).",
                 detect=lambda run: run.expected is True and run.got is not None and not run.got),

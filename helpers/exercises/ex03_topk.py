@@ -68,34 +68,34 @@ register(Exercise(
         k is larger than the number of classes.
     """,
     mistakes=[
-        Mistake("you returned (values, indices); the contract is (indices, values).",
+        Mistake("ex03_topk.todo1", "you returned (values, indices); the contract is (indices, values).",
                 detect=lambda run: isinstance(run.got, tuple) and len(run.got) == 2
                 and np.issubdtype(_dtype(run.got[0]), np.floating)
                 and np.issubdtype(_dtype(run.got[1]), np.integer)),
-        Mistake("your indices are not int64: convert with order.astype(np.int64).",
+        Mistake("ex03_topk.todo2", "your indices are not int64: convert with order.astype(np.int64).",
                 detect=lambda run: _dtype(run.got[0]) is not None and _dtype(run.got[0]) != np.int64),
-        Mistake("your values changed dtype: take them from the input array as they are "
+        Mistake("ex03_topk.todo3", "your values changed dtype: take them from the input array as they are "
                 "(np.take_along_axis keeps float32 float32).",
                 detect=lambda run: _dtype(run.got[1]) is not None and _dtype(run.got[1]) != run.expected[1].dtype),
-        Mistake("your top K is in ascending order (smallest first): np.argsort sorts ascending, so "
+        Mistake("ex03_topk.todo4", "your top K is in ascending order (smallest first): np.argsort sorts ascending, so "
                 "sort -probs instead (or reverse before slicing).",
                 impl=lambda probs, k=5: _pair(probs, np.argsort(probs, axis=-1, kind="stable")[..., -k:])),
-        Mistake("you took the k SMALLEST values: np.argsort sorts ascending, so argsort(p)[:k] are "
+        Mistake("ex03_topk.todo5", "you took the k SMALLEST values: np.argsort sorts ascending, so argsort(p)[:k] are "
                 "the least likely classes. Sort -probs instead.",
                 impl=lambda probs, k=5: _pair(probs, np.argsort(probs, axis=-1, kind="stable")[..., :k])),
-        Mistake("you sorted along axis 0 (across the images). For (N, C) probabilities the classes "
+        Mistake("ex03_topk.todo6", "you sorted along axis 0 (across the images). For (N, C) probabilities the classes "
                 "are the last axis: argsort(..., axis=-1) and slice [..., :k].",
                 impl=lambda probs, k=5: _along_axis0(probs, k)),
-        Mistake("you ranked the whole (N, C) array at once (flattened). Rank each row on its own: "
+        Mistake("ex03_topk.todo7", "you ranked the whole (N, C) array at once (flattened). Rank each row on its own: "
                 "argsort along axis=-1.",
                 impl=lambda probs, k=5: _flattened(probs, k)),
-        Mistake("equal values come out highest index first. Reversing an ascending sort reverses the "
+        Mistake("ex03_topk.todo8", "equal values come out highest index first. Reversing an ascending sort reverses the "
                 "ties too: sort the negated values with kind='stable' so ties keep the lower index first.",
                 impl=lambda probs, k=5: _pair(probs, np.argsort(probs, axis=-1, kind="stable")[..., ::-1][..., :k])),
-        Mistake("np.argpartition finds the top k but does not sort them: sort those k by value "
+        Mistake("ex03_topk.todo9", "np.argpartition finds the top k but does not sort them: sort those k by value "
                 "(or use argsort).",
                 impl=lambda probs, k=5: _pair(probs, np.argpartition(-probs, k - 1, axis=-1)[..., :k])),
-        Mistake("equal values must keep the lower index first; NumPy's default sort is not stable. "
+        Mistake("ex03_topk.todo10", "equal values must keep the lower index first; NumPy's default sort is not stable. "
                 "Pass kind='stable' to np.argsort.",
                 impl=lambda probs, k=5: _pair(probs, _sorted_desc(probs, stable=False)[..., :k])),
     ],
@@ -147,18 +147,18 @@ register(Exercise(
         not a label file: raise ValueError mentioning "path" and tell the caller to read the file.
     """,
     mistakes=[
-        Mistake("your labels keep the synset ids ('n01440764 tench'): drop the 'n' + 8 digits and "
+        Mistake("ex03_topk.todo11", "your labels keep the synset ids ('n01440764 tench'): drop the 'n' + 8 digits and "
                 "the space that follows.",
                 detect=lambda run: any(_SYNSET.match(str(name)) for name in _labels(run))),
-        Mistake("your labels keep every synonym ('tench, Tinca tinca'): a synset line's label is its "
+        Mistake("ex03_topk.todo12", "your labels keep every synonym ('tench, Tinca tinca'): a synset line's label is its "
                 "first name, the text before the first comma.",
                 detect=lambda run: any("," in str(name) for name in _labels(run))),
-        Mistake("your list ends with empty names: blank lines at the end of the file are not classes. "
+        Mistake("ex03_topk.todo13", "your list ends with empty names: blank lines at the end of the file are not classes. "
                 "Strip the end of the text first (text.rstrip()).",
                 detect=lambda run: bool(_labels(run)) and _labels(run)[-1] == ""),
-        Mistake("your names keep spaces, tabs or '\\r' around them: strip each line.",
+        Mistake("ex03_topk.todo14", "your names keep spaces, tabs or '\\r' around them: strip each line.",
                 detect=lambda run: any(str(n) != str(n).strip() for n in _labels(run))),
-        Mistake("you split the line on spaces and kept one word; names have spaces ('great white "
+        Mistake("ex03_topk.todo15", "you split the line on spaces and kept one word; names have spaces ('great white "
                 "shark'). Remove only the id, then split on commas.",
                 detect=lambda run: "great" in _labels(run) or "white" in _labels(run)),
     ],
@@ -235,24 +235,24 @@ register(Exercise(
         scalars into plain Python numbers.
     """,
     mistakes=[
-        Mistake("for a single (C,) vector return a list with ONE entry (that image's list of "
+        Mistake("ex03_topk.todo16", "for a single (C,) vector return a list with ONE entry (that image's list of "
                 "tuples): treat it as a batch of one with probs[np.newaxis].",
                 detect=lambda run: isinstance(run.got, list) and len(run.got) == len(run.expected[0])
                 and all(isinstance(x, tuple) for x in run.got)),
-        Mistake("your tuples hold NumPy numbers (np.int64, np.float32): convert with int() and float(). "
+        Mistake("ex03_topk.todo17", "your tuples hold NumPy numbers (np.int64, np.float32): convert with int() and float(). "
                 "NumPy scalars print as np.float32(0.96) and json.dumps refuses them.",
                 detect=lambda run: any(isinstance(v, np.generic) for item in _items(run) for v in item)),
-        Mistake("the tuple order is (class_index, label, probability).",
+        Mistake("ex03_topk.todo18", "the tuple order is (class_index, label, probability).",
                 detect=lambda run: any(isinstance(item, tuple) and len(item) == 3
                                        and not isinstance(item[0], (int, np.integer)) for item in _items(run))),
-        Mistake("your probabilities are percentages; keep them as fractions in [0, 1] (format them "
+        Mistake("ex03_topk.todo19", "your probabilities are percentages; keep them as fractions in [0, 1] (format them "
                 "as percentages only when you print).",
                 detect=lambda run: any(isinstance(item[2], (float, np.floating)) and item[2] > 1.0001
                                        for item in _items(run))),
-        Mistake("your labels are shifted by one (labels[index + 1] or labels[index - 1]): the label "
+        Mistake("ex03_topk.todo20", "your labels are shifted by one (labels[index + 1] or labels[index - 1]): the label "
                 "of class i is labels[i].",
                 detect=_shifted),
-        Mistake("your predictions are in ascending order; best first, as top_k gives them.",
+        Mistake("ex03_topk.todo21", "your predictions are in ascending order; best first, as top_k gives them.",
                 detect=lambda run: any(len(row) > 1 and row[0][2] < row[-1][2] for row in run.got)),
     ],
 ))

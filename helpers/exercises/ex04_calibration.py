@@ -300,17 +300,17 @@ register(Exercise(
         empty bin: silence that with np.errstate(invalid="ignore")).
     """,
     mistakes=[
-        Mistake("you returned (accuracy, confidence, count); the order is "
+        Mistake("ex04_calibration.todo1", "you returned (accuracy, confidence, count); the order is "
                 "(bin_confidence, bin_accuracy, bin_count).", impl=_swapped_bins),
-        Mistake(LEFT_CLOSED, impl=_left_closed_floor),
-        Mistake(LEFT_CLOSED, impl=_left_closed_digitize),
-        Mistake("a confidence of exactly 1.0 got lost (floor(1.0 * M) = M is past the last bin). With "
+        Mistake("ex04_calibration.todo2", LEFT_CLOSED, impl=_left_closed_floor),
+        Mistake("ex04_calibration.todo3", LEFT_CLOSED, impl=_left_closed_digitize),
+        Mistake("ex04_calibration.todo4", "a confidence of exactly 1.0 got lost (floor(1.0 * M) = M is past the last bin). With "
                 "right-closed bins 1.0 belongs to the last bin, ((M-1)/M, 1].", impl=_one_dropped),
-        Mistake("an empty bin has no mean: its confidence and accuracy should be NaN, not 0 "
+        Mistake("ex04_calibration.todo5", "an empty bin has no mean: its confidence and accuracy should be NaN, not 0 "
                 "(its count is 0).",
                 detect=lambda run: np.isnan(run.expected[0]).any()
                 and np.all(np.asarray(run.got[0])[np.isnan(run.expected[0])] == 0)),
-        Mistake("bin_count should be the number of confidences in each bin, not a fraction of N.",
+        Mistake("ex04_calibration.todo6", "bin_count should be the number of confidences in each bin, not a fraction of N.",
                 detect=lambda run: np.isclose(np.sum(run.got[2]), 1.0) and run.expected[2].sum() > 1),
     ],
 ))
@@ -328,25 +328,25 @@ register(Exercise(
         [0, 1] that sum to 1; if not, raise ValueError saying probabilities are needed.
     """,
     mistakes=[
-        Mistake(LEFT_CLOSED, impl=_ece_with(_left_closed_floor)),
-        Mistake(LEFT_CLOSED, impl=_ece_with(_left_closed_digitize)),
-        Mistake("your ECE is not weighted by bin size: you averaged the gaps of the bins. Weight each "
+        Mistake("ex04_calibration.todo7", LEFT_CLOSED, impl=_ece_with(_left_closed_floor)),
+        Mistake("ex04_calibration.todo8", LEFT_CLOSED, impl=_ece_with(_left_closed_digitize)),
+        Mistake("ex04_calibration.todo9", "your ECE is not weighted by bin size: you averaged the gaps of the bins. Weight each "
                 "bin's |accuracy - confidence| by (its count / N), so a bin of 1 sample counts "
                 "little.", impl=_ece_unweighted),
-        Mistake("your ECE is not weighted by bin size: you divided the sum of gaps by the number of "
+        Mistake("ex04_calibration.todo10", "your ECE is not weighted by bin size: you divided the sum of gaps by the number of "
                 "bins. Weight each bin's |accuracy - confidence| by (its count / N).",
                 impl=_ece_unweighted_all_bins),
-        Mistake("you averaged a calibration error over classes (each column against labels == k); "
+        Mistake("ex04_calibration.todo11", "you averaged a calibration error over classes (each column against labels == k); "
                 "Guo et al.'s ECE is top-label: only the top class's probability and whether the "
                 "argmax is right.", impl=_ece_classwise),
-        Mistake("you used the probability of the TRUE class as the confidence; the confidence is "
+        Mistake("ex04_calibration.todo12", "you used the probability of the TRUE class as the confidence; the confidence is "
                 "the probability of the PREDICTED (top) class, probs.max(axis=1).",
                 impl=_ece_true_class_probability),
-        Mistake("you returned the largest gap (that is the MCE); the ECE is the weighted average "
+        Mistake("ex04_calibration.todo13", "you returned the largest gap (that is the MCE); the ECE is the weighted average "
                 "of the gaps.", impl=_ece_max_gap),
-        Mistake("the gaps must be absolute, |accuracy - confidence|, per bin: signed gaps of "
+        Mistake("ex04_calibration.todo14", "the gaps must be absolute, |accuracy - confidence|, per bin: signed gaps of "
                 "over- and under-confident bins cancel out.", impl=_ece_signed),
-        Mistake("your ECE looks like a percentage: return a fraction in [0, 1].",
+        Mistake("ex04_calibration.todo15", "your ECE looks like a percentage: return a fraction in [0, 1].",
                 detect=lambda run: run.expected > 0 and np.isclose(run.got, 100 * run.expected, rtol=1e-4)),
     ],
 ))
@@ -367,22 +367,22 @@ register(Exercise(
         probabilities (all in [0, 1] and summing to 1).
     """,
     mistakes=[
-        Mistake("your T is not positive. A temperature must be > 0: search over log T "
+        Mistake("ex04_calibration.todo16", "your T is not positive. A temperature must be > 0: search over log T "
                 "(T = exp(log T) is always positive).",
                 detect=lambda run: run.got <= 0),
-        Mistake("your T is the inverse of the right one: you multiplied the logits by T instead of "
+        Mistake("ex04_calibration.todo17", "your T is the inverse of the right one: you multiplied the logits by T instead of "
                 "dividing (softmax(logits / T)).",
                 detect=lambda run: abs(np.log(run.got * run.expected)) < 0.03),
-        Mistake("you returned log T: if you searched over log T, return T = exp(log T).",
+        Mistake("ex04_calibration.todo18", "you returned log T: if you searched over log T, return T = exp(log T).",
                 detect=lambda run: abs(run.got - np.log(run.expected)) < 0.03),
-        Mistake("you fitted T on probabilities (softmax(probs / T)), not on the logits: apply the "
+        Mistake("ex04_calibration.todo19", "you fitted T on probabilities (softmax(probs / T)), not on the logits: apply the "
                 "temperature to the raw logits, softmax(logits / T).", detect=_fitted_on_probabilities),
-        Mistake("your T is exactly 1, so nothing changes. If you chose T by accuracy: accuracy is "
+        Mistake("ex04_calibration.todo20", "your T is exactly 1, so nothing changes. If you chose T by accuracy: accuracy is "
                 "the same for every T > 0 (the argmax never changes). Minimise the NLL instead.",
                 detect=lambda run: run.got == 1.0),
-        Mistake("your T is absurd (outside [0.01, 100]): search a bounded range of log T such as "
+        Mistake("ex04_calibration.todo21", "your T is absurd (outside [0.01, 100]): search a bounded range of log T such as "
                 "[log 0.05, log 20].", detect=lambda run: not 0.01 <= run.got <= 100),
-        Mistake("your T does not minimise the negative log-likelihood (another T gives a lower NLL). "
+        Mistake("ex04_calibration.todo22", "your T does not minimise the negative log-likelihood (another T gives a lower NLL). "
                 "Choosing T by accuracy cannot work (dividing by T never changes the argmax); if you "
                 "searched a grid, refine around its best point.", detect=_worse_nll),
     ],
@@ -401,17 +401,17 @@ register(Exercise(
         (it is undefined), not 0 and not a ZeroDivisionError.
     """,
     mistakes=[
-        Mistake("you returned (accuracy, coverage); the order is (coverage, accuracy).",
+        Mistake("ex04_calibration.todo23", "you returned (accuracy, coverage); the order is (coverage, accuracy).",
                 impl=_selective_swapped),
-        Mistake("when nothing is kept, the accuracy is undefined: return NaN, not 0.",
+        Mistake("ex04_calibration.todo24", "when nothing is kept, the accuracy is undefined: return NaN, not 0.",
                 detect=lambda run: np.isnan(run.expected[1]) and run.got[1] == 0),
-        Mistake("the threshold is on the wrong side: you kept the predictions BELOW the threshold. "
+        Mistake("ex04_calibration.todo25", "the threshold is on the wrong side: you kept the predictions BELOW the threshold. "
                 "Keep confidence >= threshold, refuse the rest.", impl=_selective_inverted),
-        Mistake("a confidence exactly equal to the threshold must be kept (only confidences below "
+        Mistake("ex04_calibration.todo26", "a confidence exactly equal to the threshold must be kept (only confidences below "
                 "it are refused): use >=, not >.", impl=_selective_strict),
-        Mistake("your accuracy counts the refused predictions as wrong (correct and kept, over all "
+        Mistake("ex04_calibration.todo27", "your accuracy counts the refused predictions as wrong (correct and kept, over all "
                 "N). Accuracy is measured among the kept predictions only.",
                 impl=_selective_accuracy_over_all),
-        Mistake("coverage is a fraction of N (kept / N), not the number kept.", impl=_selective_count),
+        Mistake("ex04_calibration.todo28", "coverage is a fraction of N (kept / N), not the number kept.", impl=_selective_count),
     ],
 ))

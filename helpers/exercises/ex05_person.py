@@ -81,27 +81,27 @@ register(Exercise(
         a NaN or values outside [0, 1] (logits, not probabilities), raise a ValueError.
     """,
     mistakes=[
-        Mistake("size is (width, height), as in OpenCV; your mask has shape (width, height). "
+        Mistake("ex05_person.todo1", "size is (width, height), as in OpenCV; your mask has shape (width, height). "
                 "cv2.resize(prob, size) already gives (height, width): pass size as it is.",
                 detect=_wrong_shape_is_transposed),
-        Mistake("your mask's edge follows the big low-resolution pixels (blocky steps): you "
+        Mistake("ex05_person.todo2", "your mask's edge follows the big low-resolution pixels (blocky steps): you "
                 "thresholded before resizing, or resized the probabilities with nearest-neighbour "
                 "interpolation (the same blocks). Resize the soft map with bilinear interpolation "
                 "(cv2.INTER_LINEAR) first, then threshold.", impl=_threshold_then_resize(cv2.INTER_NEAREST)),
-        Mistake("your mask's edge is blocky: you thresholded before resizing, or resized with "
+        Mistake("ex05_person.todo3", "your mask's edge is blocky: you thresholded before resizing, or resized with "
                 "nearest-neighbour interpolation (INTER_NEAREST_EXACT). Resize the soft map with "
                 "bilinear interpolation first, then threshold.",
                 impl=_threshold_then_resize(cv2.INTER_NEAREST_EXACT)),
-        Mistake("you thresholded before resizing (then resized the 0/1 mask): the edge is blocky. "
+        Mistake("ex05_person.todo4", "you thresholded before resizing (then resized the 0/1 mask): the edge is blocky. "
                 "Resize the soft probabilities first, then threshold.",
                 impl=_threshold_then_resize(cv2.INTER_LINEAR)),
-        Mistake("you thresholded before resizing (then resized the 0/1 mask as floats): resize "
+        Mistake("ex05_person.todo5", "you thresholded before resizing (then resized the 0/1 mask as floats): resize "
                 "the soft probabilities first, then threshold.", impl=_threshold_then_resize_float),
-        Mistake("use bilinear interpolation (cv2.INTER_LINEAR) for the soft map: cubic "
+        Mistake("ex05_person.todo6", "use bilinear interpolation (cv2.INTER_LINEAR) for the soft map: cubic "
                 "interpolation overshoots and moves the edge.", impl=_resize_then_threshold(cv2.INTER_CUBIC)),
-        Mistake("you used 0.5 instead of the threshold argument.",
+        Mistake("ex05_person.todo7", "you used 0.5 instead of the threshold argument.",
                 impl=_resize_then_threshold(cv2.INTER_LINEAR, fixed_threshold=0.5)),
-        Mistake("return a bool mask (the comparison `soft > threshold` gives one), not 0/1 or 0/255 "
+        Mistake("ex05_person.todo8", "return a bool mask (the comparison `soft > threshold` gives one), not 0/1 or 0/255 "
                 "numbers: a bool mask indexes images directly, image[mask].",
                 detect=lambda run: isinstance(run.got, np.ndarray) and run.got.dtype != bool),
     ],

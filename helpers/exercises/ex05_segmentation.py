@@ -49,16 +49,16 @@ register(Exercise(
         `labels = np.arange(n)` with `(labels >> shift) & 1`. Label 1 is (128, 0, 0).
     """,
     mistakes=[
-        Mistake("your colours are in BGR order (label 1 came out (0, 0, 128)). The VOC palette is "
+        Mistake("ex05_segmentation.todo1", "your colours are in BGR order (label 1 came out (0, 0, 128)). The VOC palette is "
                 "RGB: red first. Convert to BGR only when you hand an image to OpenCV.", impl=_voc_bgr),
-        Mistake("labels 8 and above repeat the colours of 0-7: after using the lowest three bits, shift "
+        Mistake("ex05_segmentation.todo2", "labels 8 and above repeat the colours of 0-7: after using the lowest three bits, shift "
                 "the label right by 3 and set the next lower bit (64, then 32, ...) of each channel.",
                 impl=_voc_one_level),
-        Mistake("the bits go in from the top: the first bit of a channel is 128 (1 << 7), the next 64 "
+        Mistake("ex05_segmentation.todo3", "the bits go in from the top: the first bit of a channel is 128 (1 << 7), the next 64 "
                 "(1 << 6), ...; yours start at 1.", impl=_voc_low_bits_first),
-        Mistake("a palette is uint8 (colours 0-255): build it with dtype=np.uint8.",
+        Mistake("ex05_segmentation.todo4", "a palette is uint8 (colours 0-255): build it with dtype=np.uint8.",
                 detect=lambda run: isinstance(run.got, np.ndarray) and run.got.dtype != np.uint8),
-        Mistake("the palette has one row per label: shape (n, 3), not (3, n).",
+        Mistake("ex05_segmentation.todo5", "the palette has one row per label: shape (n, 3), not (3, n).",
                 detect=lambda run: run.got.shape == run.expected.shape[::-1]),
     ],
 ))
@@ -161,22 +161,22 @@ register(Exercise(
         take int64, so cast to np.int32 (or uint8 when there are at most 256 classes) first.
     """,
     mistakes=[
-        Mistake("size is (width, height), the OpenCV order; your label map came out (width, height) "
+        Mistake("ex05_segmentation.todo6", "size is (width, height), the OpenCV order; your label map came out (width, height) "
                 "instead of (height, width).",
                 detect=lambda run: np.shape(run.got) == run.expected.shape[::-1] != run.expected.shape),
-        Mistake("you resized the scores before the argmax. Between a class-1 region and a class-4 region "
+        Mistake("ex05_segmentation.todo7", "you resized the scores before the argmax. Between a class-1 region and a class-4 region "
                 "the blended scores made class 2 win, a class that is on neither side; it is also about "
                 "20 times slower. Take the argmax first, then resize the labels with cv2.INTER_NEAREST.",
                 detect=_exactly(_scores_interpolated)),
-        Mistake("your label map has labels that appear nowhere near that pixel in the right answer: the "
+        Mistake("ex05_segmentation.todo8", "your label map has labels that appear nowhere near that pixel in the right answer: the "
                 "labels were interpolated (a bilinear resize averages 1 and 4 into 2 and 3). Resize label "
                 "maps with interpolation=cv2.INTER_NEAREST only.",
                 detect=lambda run: run.got.shape == run.expected.shape
                 and np.issubdtype(run.got.dtype, np.integer)),
-        Mistake("a label map must stay integer: you returned floats. Take the argmax (an integer), and do "
+        Mistake("ex05_segmentation.todo9", "a label map must stay integer: you returned floats. Take the argmax (an integer), and do "
                 "not resize floats and round them back.",
                 detect=lambda run: not np.issubdtype(run.got.dtype, np.integer)),
-        Mistake("take the argmax over the class axis, axis 0 of (C, h, w).",
+        Mistake("ex05_segmentation.todo10", "take the argmax over the class axis, axis 0 of (C, h, w).",
                 detect=lambda run: run.got.shape != run.expected.shape),
     ],
 ))
@@ -220,10 +220,10 @@ register(Exercise(
         ValueError that names it. NumPy would silently take palette[-1] for -1.
     """,
     mistakes=[
-        Mistake("your colours are reversed (BGR). colorize keeps the palette's order; convert to BGR "
+        Mistake("ex05_segmentation.todo11", "your colours are reversed (BGR). colorize keeps the palette's order; convert to BGR "
                 "with cv2.cvtColor only when you save with cv2.imwrite.",
                 impl=lambda label_map, palette: np.asarray(palette)[label_map][..., ::-1]),
-        Mistake("a colour image is uint8: index the uint8 palette, without converting to float.",
+        Mistake("ex05_segmentation.todo12", "a colour image is uint8: index the uint8 palette, without converting to float.",
                 detect=lambda run: run.got.dtype != np.uint8),
     ],
 ))
@@ -296,13 +296,13 @@ register(Exercise(
         never on `image` itself.
     """,
     mistakes=[
-        Mistake("the background is blended too: background pixels must keep the image's value exactly. "
+        Mistake("ex05_segmentation.todo13", "the background is blended too: background pixels must keep the image's value exactly. "
                 "Blend only where label_map != background.", impl=_blend_everything),
-        Mistake("alpha is the weight of the colour: (1 - alpha) * image + alpha * colour; yours weighs "
+        Mistake("ex05_segmentation.todo14", "alpha is the weight of the colour: (1 - alpha) * image + alpha * colour; yours weighs "
                 "the image by alpha.", impl=_alpha_on_image),
-        Mistake("you ignored the background argument (you always left label 0 alone): leave the pixels "
+        Mistake("ex05_segmentation.todo15", "you ignored the background argument (you always left label 0 alone): leave the pixels "
                 "whose label equals `background` untouched.", impl=_background_zero),
-        Mistake("return a uint8 image: round and convert the float blend with .astype(np.uint8) "
+        Mistake("ex05_segmentation.todo16", "return a uint8 image: round and convert the float blend with .astype(np.uint8) "
                 "(or blend with cv2.addWeighted, which stays uint8).",
                 detect=lambda run: run.got.dtype != np.uint8),
     ],

@@ -114,17 +114,17 @@ register(Exercise(
         `np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)`.
     """,
     mistakes=[
-        Mistake("you used the old '+ 1' pixel convention (width = x2 - x1 + 1). These boxes are in "
+        Mistake("ex06_detection.todo1", "you used the old '+ 1' pixel convention (width = x2 - x1 + 1). These boxes are in "
                 "continuous coordinates: a box from 0 to 10 is 10 pixels wide.", impl=_iou_plus_one),
-        Mistake("two zero-area boxes gave NaN (0 / 0). Where the union is 0, the IoU is 0: divide with "
+        Mistake("ex06_detection.todo2", "two zero-area boxes gave NaN (0 / 0). Where the union is 0, the IoU is 0: divide with "
                 "np.divide(..., where=union > 0) into an array of zeros.",
                 detect=lambda run: np.isnan(run.got).any()),
-        Mistake("boxes that do not overlap got a non-zero IoU: when the width or the height of the overlap "
+        Mistake("ex06_detection.todo3", "boxes that do not overlap got a non-zero IoU: when the width or the height of the overlap "
                 "is negative, the product is wrong (and positive when both are). Clip each at 0 before "
                 "multiplying.", detect=lambda run: ((run.expected == 0) & (np.abs(run.got) > 1e-6)).any()),
-        Mistake("the union counts the overlap twice: union = area_a + area_b - intersection.",
+        Mistake("ex06_detection.todo4", "the union counts the overlap twice: union = area_a + area_b - intersection.",
                 impl=_iou_union_without_overlap),
-        Mistake("box_iou compares every box of boxes_a with every box of boxes_b: the result is (N, M), "
+        Mistake("ex06_detection.todo5", "box_iou compares every box of boxes_a with every box of boxes_b: the result is (N, M), "
                 "built by broadcasting a[:, None] against b[None, :].",
                 detect=lambda run: np.shape(run.got) != run.expected.shape),
     ],
@@ -216,17 +216,17 @@ register(Exercise(
         threshold of 0.
     """,
     mistakes=[
-        Mistake("the right boxes, but in index order: return them in the order NMS keeps them, highest "
+        Mistake("ex06_detection.todo6", "the right boxes, but in index order: return them in the order NMS keeps them, highest "
                 "score first (cv2.dnn.NMSBoxes does too).", impl=_nms_index_order),
-        Mistake("cv2.dnn.NMSBoxes takes boxes as (x, y, width, height), not corners: convert with "
+        Mistake("ex06_detection.todo7", "cv2.dnn.NMSBoxes takes boxes as (x, y, width, height), not corners: convert with "
                 "w = x2 - x1, h = y2 - y1 first.", impl=_nms_cv2_corners),
-        Mistake("you passed the IoU threshold as NMSBoxes' score threshold too, so low-scoring boxes "
+        Mistake("ex06_detection.todo8", "you passed the IoU threshold as NMSBoxes' score threshold too, so low-scoring boxes "
                 "vanished. The arguments are (boxes, scores, score_threshold, nms_threshold, eta): give a "
                 "score threshold of 0 here (and never put a threshold in the fifth place, that is eta).",
                 impl=_nms_cv2_threshold_as_score),
-        Mistake("a box that was itself suppressed also suppressed others. Only kept boxes suppress: in the "
+        Mistake("ex06_detection.todo9", "a box that was itself suppressed also suppressed others. Only kept boxes suppress: in the "
                 "chain A-B-C, B goes (it overlaps A) and C must stay.", impl=_nms_suppressed_also_suppress),
-        Mistake("a box is dropped only when its IoU is *above* the threshold; at exactly 0.5 it stays "
+        Mistake("ex06_detection.todo10", "a box is dropped only when its IoU is *above* the threshold; at exactly 0.5 it stays "
                 "(as in cv2.dnn.NMSBoxes). Use `>`, not `>=`.", impl=_nms_at_threshold),
     ],
 ))
@@ -296,18 +296,18 @@ register(Exercise(
         Return the gain as a float and the pads as ints.
     """,
     mistakes=[
-        Mistake("letterbox should return a tuple (padded, gain, (pad_x, pad_y)).",
+        Mistake("ex06_detection.todo11", "letterbox should return a tuple (padded, gain, (pad_x, pad_y)).",
                 detect=lambda run: not isinstance(run.got, tuple) or len(run.got) != 3),
-        Mistake("size is (width, height): your padded image has its height and width swapped.",
+        Mistake("ex06_detection.todo12", "size is (width, height): your padded image has its height and width swapped.",
                 detect=lambda run: run.got[0].shape[:2] == run.expected[0].shape[1::-1] != run.expected[0].shape[:2]),
-        Mistake("the gain must be the smaller ratio, min(W / w, H / h), so the whole image fits; with the "
+        Mistake("ex06_detection.todo13", "the gain must be the smaller ratio, min(W / w, H / h), so the whole image fits; with the "
                 "larger one the image would not fit.", detect=lambda run: run.got[1] > run.expected[1] + 1e-6),
-        Mistake("your padding is (0, 0): the image was stretched to the network size (or padded on one "
+        Mistake("ex06_detection.todo14", "your padding is (0, 0): the image was stretched to the network size (or padded on one "
                 "side only). Keep the aspect ratio and centre the image: half the padding on each side.",
                 detect=_letterbox_zero_pad),
-        Mistake("pad_x and pad_y are swapped: return (pad_x, pad_y), the left padding first.",
+        Mistake("ex06_detection.todo15", "pad_x and pad_y are swapped: return (pad_x, pad_y), the left padding first.",
                 detect=lambda run: tuple(run.got[2]) == tuple(run.expected[2])[::-1] != tuple(run.expected[2])),
-        Mistake("your padding is one pixel off: with an odd amount of padding, put the extra pixel on the "
+        Mistake("ex06_detection.todo16", "your padding is one pixel off: with an odd amount of padding, put the extra pixel on the "
                 "right or bottom, pad = (W - new_w) // 2 (Python's round() rounds 8.5 to 8 but 9.5 to 10), "
                 "and round the resized size with round(), not int().", detect=_letterbox_odd_pixel),
     ],
@@ -377,17 +377,17 @@ register(Exercise(
         NaN first and name the row: np.isnan(boxes).any(axis=1).
     """,
     mistakes=[
-        Mistake("you divided by the gain before removing the padding. The padding was added after "
+        Mistake("ex06_detection.todo17", "you divided by the gain before removing the padding. The padding was added after "
                 "scaling, so take it off first: (boxes - pad) / gain.", impl=_unletterbox_gain_first),
-        Mistake("you multiplied by the gain: the network input is the original image times gain, so go "
+        Mistake("ex06_detection.todo18", "you multiplied by the gain: the network input is the original image times gain, so go "
                 "back by dividing.", impl=_unletterbox_times_gain),
-        Mistake("pad_x and pad_y are swapped: pad_x goes with x1 and x2, pad_y with y1 and y2.",
+        Mistake("ex06_detection.todo19", "pad_x and pad_y are swapped: pad_x goes with x1 and x2, pad_y with y1 and y2.",
                 impl=_unletterbox_pads_swapped),
-        Mistake("image_size is (width, height): clip x to the width and y to the height.",
+        Mistake("ex06_detection.todo20", "image_size is (width, height): clip x to the width and y to the height.",
                 impl=_unletterbox_size_swapped),
-        Mistake("boxes that stick out must be clipped to the original image: x to [0, width], y to "
+        Mistake("ex06_detection.todo21", "boxes that stick out must be clipped to the original image: x to [0, width], y to "
                 "[0, height].", impl=_unletterbox_no_clip),
-        Mistake("clip to the image size itself, not size - 1: in continuous coordinates the right edge of "
+        Mistake("ex06_detection.todo22", "clip to the image size itself, not size - 1: in continuous coordinates the right edge of "
                 "the last pixel column is x = width.", impl=_unletterbox_minus_one),
     ],
 ))
@@ -516,18 +516,18 @@ register(Exercise(
         Nothing found: empty arrays of shapes (0, 4), (0,), (0,).
     """,
     mistakes=[
-        Mistake("your boxes start at (cx, cy): the first two numbers are the box centre. Convert: x1 = cx "
+        Mistake("ex06_detection.todo23", "your boxes start at (cx, cy): the first two numbers are the box centre. Convert: x1 = cx "
                 "- w / 2, y1 = cy - h / 2, x2 = cx + w / 2, y2 = cy + h / 2.", impl=_decode_corners),
-        Mistake("your NMS is class-agnostic: it removed a box of another class at the same place. Run "
+        Mistake("ex06_detection.todo24", "your NMS is class-agnostic: it removed a box of another class at the same place. Run "
                 "NMS per class (offset each class's boxes, or cv2.dnn.NMSBoxesBatched).",
                 impl=_decode_agnostic),
-        Mistake("the YOLOv8 output is (1, 4 + C, N): transpose it to (N, 4 + C) with .T; reshape keeps "
+        Mistake("ex06_detection.todo25", "the YOLOv8 output is (1, 4 + C, N): transpose it to (N, 4 + C) with .T; reshape keeps "
                 "the memory order and scrambles the numbers.", impl=_decode_v8_reshaped),
-        Mistake("YOLOv5's score is objectness times the class score; yours ignores the objectness column "
+        Mistake("ex06_detection.todo26", "YOLOv5's score is objectness times the class score; yours ignores the objectness column "
                 "(or takes it for a class).", impl=_decode_no_objectness),
-        Mistake("the right detections in another order: return them sorted by score, highest first.",
+        Mistake("ex06_detection.todo27", "the right detections in another order: return them sorted by score, highest first.",
                 detect=_same_detections_other_order),
-        Mistake("decode_yolo returns (boxes (K, 4), scores (K,), class_ids (K,)); with nothing above the "
+        Mistake("ex06_detection.todo28", "decode_yolo returns (boxes (K, 4), scores (K,), class_ids (K,)); with nothing above the "
                 "threshold that is three empty arrays, not an exception or None.",
                 detect=lambda run: len(run.expected[1]) == 0),
     ],
@@ -768,16 +768,16 @@ register(Exercise(
         Black or white text, whichever contrasts more with the box colour.
     """,
     mistakes=[
-        Mistake("a label runs out of the picture (cut off at an edge). Keep every label inside the image: "
+        Mistake("ex06_detection.todo29", "a label runs out of the picture (cut off at an edge). Keep every label inside the image: "
                 "when there is no room above the box put it inside, and clamp its x so that it ends "
                 "before the right edge and starts after the left one.", detect=_has_problem("label-outside")),
-        Mistake("the palette is RGB but the image is BGR: your colours came out with red and blue swapped. "
+        Mistake("ex06_detection.todo30", "the palette is RGB but the image is BGR: your colours came out with red and blue swapped. "
                 "Reverse each colour (colour[::-1]) before drawing.", detect=_has_problem("bgr")),
-        Mistake("part of a box is invisible: boxes that stick out of the picture must be clipped to it "
+        Mistake("ex06_detection.todo31", "part of a box is invisible: boxes that stick out of the picture must be clipped to it "
                 "before drawing, so that all four sides show.", detect=_has_problem("not-clipped")),
-        Mistake("lines and text must grow with the image: on 1920x1080 a font scale of 0.5 and 1-pixel "
+        Mistake("ex06_detection.todo32", "lines and text must grow with the image: on 1920x1080 a font scale of 0.5 and 1-pixel "
                 "lines are hard to see. Derive both from min(H, W).", detect=_has_problem("not-scaled")),
-        Mistake("the label text is hard to read on its box colour: choose black or white by the colour's "
+        Mistake("ex06_detection.todo33", "the label text is hard to read on its box colour: choose black or white by the colour's "
                 "luminance (black on light colours, white on dark ones).", detect=_has_problem("unreadable")),
     ],
 ))

@@ -44,22 +44,22 @@ register(Exercise(
         Keep the input's dtype (float32 in, float32 out).
     """,
     mistakes=[
-        Mistake("your sigmoid returns NaN for large logits: exp(x) / (1 + exp(x)) is inf / inf at "
+        Mistake("ex06_faces.todo1", "your sigmoid returns NaN for large logits: exp(x) / (1 + exp(x)) is inf / inf at "
                 "x = 1000. Use exp(-|x|), which never overflows, in both branches.",
                 detect=lambda run: isinstance(run.got, np.ndarray) and np.isnan(run.got).any()),
-        Mistake("1 / (1 + exp(-x)) overflows: exp(-x) is inf for x = -1000 (a RuntimeWarning, and "
+        Mistake("ex06_faces.todo2", "1 / (1 + exp(-x)) overflows: exp(-x) is inf for x = -1000 (a RuntimeWarning, and "
                 "clipping the logits to +-100 still overflows float32). Compute e = exp(-|x|) and "
                 "use np.where(x >= 0, 1 / (1 + e), e / (1 + e)).",
                 detect=_warned_overflow),
-        Mistake("your result is float64 for a float32 input: keep the dtype (np.exp of a float32 "
+        Mistake("ex06_faces.todo3", "your result is float64 for a float32 input: keep the dtype (np.exp of a float32 "
                 "array stays float32; float64 constants or np.float64 casts promote it).",
                 detect=_float_dtype_changed),
-        Mistake("you computed 1 / (1 + exp(x)), which is sigmoid(-x): large logits should give "
+        Mistake("ex06_faces.todo4", "you computed 1 / (1 + exp(x)), which is sigmoid(-x): large logits should give "
                 "probabilities near 1. The minus sign belongs inside: exp(-x).",
                 impl=lambda x: 1 / (1 + np.exp(np.asarray(x)))),
-        Mistake("tanh is not the sigmoid: it lies in [-1, 1]. sigmoid(x) = (1 + tanh(x / 2)) / 2.",
+        Mistake("ex06_faces.todo5", "tanh is not the sigmoid: it lies in [-1, 1]. sigmoid(x) = (1 + tanh(x / 2)) / 2.",
                 impl=lambda x: np.tanh(x)),
-        Mistake("that is a softmax over the whole array (it sums to 1). A detector's scores are "
+        Mistake("ex06_faces.todo6", "that is a softmax over the whole array (it sums to 1). A detector's scores are "
                 "independent: apply the sigmoid to each logit on its own.",
                 detect=lambda run: abs(float(np.sum(run.got)) - 1.0) < 1e-3),
     ],
@@ -125,24 +125,24 @@ register(Exercise(
         together. Concatenate and return float32.
     """,
     mistakes=[
-        Mistake("your anchors go down the columns first (or hold (y, x) instead of (x, y)). The "
+        Mistake("ex06_faces.todo7", "your anchors go down the columns first (or hold (y, x) instead of (x, y)). The "
                 "network's order is row-major: all cells of the top row left to right, then the next "
                 "row; each anchor is (x, y).", impl=_anchor_variant(order="column")),
-        Mistake("your centres sit at the cells' top-left corners: add 0.5 to the column and row "
+        Mistake("ex06_faces.todo8", "your centres sit at the cells' top-left corners: add 0.5 to the column and row "
                 "before dividing by the grid size, (col + 0.5) / grid.", impl=_anchor_variant(offset=0.0)),
-        Mistake("you made one grid per layer. Layers with the same stride share one grid: with "
+        Mistake("ex06_faces.todo9", "you made one grid per layer. Layers with the same stride share one grid: with "
                 "strides (8, 16, 16, 16), each 8x8 cell has 3 x 2 = 6 anchors, listed together.",
                 impl=_anchor_variant(share_grid=False)),
-        Mistake("your anchors of one cell are not together: np.tile repeats the whole grid; "
+        Mistake("ex06_faces.todo10", "your anchors of one cell are not together: np.tile repeats the whole grid; "
                 "np.repeat(centres, n, axis=0) repeats each cell n times in a row.",
                 impl=_anchor_variant(together=False)),
-        Mistake("you used 128 instead of input_size: the grid is input_size // stride cells a side.",
+        Mistake("ex06_faces.todo11", "you used 128 instead of input_size: the grid is input_size // stride cells a side.",
                 impl=lambda input_size=128, strides=(8, 16, 16, 16), anchors_per_layer=2:
                 _anchors_with(128, strides, anchors_per_layer)),
-        Mistake("your centres are in pixels; the network's anchors are fractions of the input in "
+        Mistake("ex06_faces.todo12", "your centres are in pixels; the network's anchors are fractions of the input in "
                 "[0, 1]: divide by the grid size, (col + 0.5) / grid.",
                 detect=lambda run: float(np.max(run.got)) > 1.5),
-        Mistake("your anchors are float64: return float32 (.astype(np.float32)).",
+        Mistake("ex06_faces.todo13", "your anchors are float64: return float32 (.astype(np.float32)).",
                 detect=lambda run: run.got.dtype == np.float64),
     ],
 ))
@@ -214,39 +214,39 @@ register(Exercise(
         the same N first, and raise a ValueError that shows both shapes.
     """,
     mistakes=[
-        Mistake("you read w and h as the box's far corner (x2, y2): columns 2 and 3 are the width "
+        Mistake("ex06_faces.todo14", "you read w and h as the box's far corner (x2, y2): columns 2 and 3 are the width "
                 "and height. Corners are centre -+ size / 2.",
                 impl=_decode_with(centre_scale=INVERSE, anchor_scale=ONE, size_scale=INVERSE,
                                   layout="wh_as_corner")),
-        Mistake("you used the centre as the top-left corner: the anchor moved by (dx, dy) is the "
+        Mistake("ex06_faces.todo15", "you used the centre as the top-left corner: the anchor moved by (dx, dy) is the "
                 "box's centre, so x1 = cx - w / 2 and x2 = cx + w / 2.",
                 impl=_decode_with(centre_scale=INVERSE, anchor_scale=ONE, size_scale=INVERSE,
                                   layout="corner_start")),
-        Mistake("you returned (cx, cy, w, h): convert to corners, x1 = cx - w / 2, y1 = cy - h / 2, "
+        Mistake("ex06_faces.todo16", "you returned (cx, cy, w, h): convert to corners, x1 = cx - w / 2, y1 = cy - h / 2, "
                 "x2 = cx + w / 2, y2 = cy + h / 2.",
                 impl=_decode_with(centre_scale=INVERSE, anchor_scale=ONE, size_scale=INVERSE,
                                   layout="cxcywh")),
-        Mistake("w and h are the full width and height: go half of them each way from the centre "
+        Mistake("ex06_faces.todo17", "w and h are the full width and height: go half of them each way from the centre "
                 "(you went the whole w).",
                 impl=_decode_with(centre_scale=INVERSE, anchor_scale=ONE, size_scale=INVERSE, half=1.0)),
-        Mistake("the offsets dx, dy are in input pixels: divide them by input_size before adding "
+        Mistake("ex06_faces.todo18", "the offsets dx, dy are in input pixels: divide them by input_size before adding "
                 "them to the anchor (a fraction of the input).",
                 impl=_decode_with(centre_scale=ONE, anchor_scale=ONE, size_scale=INVERSE)),
-        Mistake("the offsets dx, dy and the sizes w, h are in input pixels: divide them by "
+        Mistake("ex06_faces.todo19", "the offsets dx, dy and the sizes w, h are in input pixels: divide them by "
                 "input_size; the anchor is already a fraction of the input.",
                 impl=_decode_with(centre_scale=ONE, anchor_scale=ONE, size_scale=ONE)),
-        Mistake("you added the anchor in pixels (anchor * input_size) to an offset you had "
+        Mistake("ex06_faces.todo20", "you added the anchor in pixels (anchor * input_size) to an offset you had "
                 "divided by input_size: use one unit, anchor + dx / input_size.",
                 impl=_decode_with(centre_scale=INVERSE, anchor_scale=lambda s: s, size_scale=INVERSE)),
-        Mistake("your boxes are in input pixels; return fractions of the input: divide the "
+        Mistake("ex06_faces.todo21", "your boxes are in input pixels; return fractions of the input: divide the "
                 "pixel results by input_size.",
                 impl=_decode_with(centre_scale=ONE, anchor_scale=lambda s: s, size_scale=ONE)),
-        Mistake("you divided the anchor by input_size too: anchors are already fractions of the "
+        Mistake("ex06_faces.todo22", "you divided the anchor by input_size too: anchors are already fractions of the "
                 "input; only the regressors are in pixels.",
                 impl=_decode_with(centre_scale=INVERSE, anchor_scale=INVERSE, size_scale=INVERSE)),
-        Mistake("you used 128 instead of input_size: divide by the input_size argument.",
+        Mistake("ex06_faces.todo23", "you used 128 instead of input_size: divide by the input_size argument.",
                 impl=_decode_with(centre_scale=FIXED, anchor_scale=ONE, size_scale=FIXED)),
-        Mistake("your boxes are float64: return float32 (convert the regressors with "
+        Mistake("ex06_faces.todo24", "your boxes are float64: return float32 (convert the regressors with "
                 "np.asarray(regressors, np.float32) first).",
                 detect=lambda run: isinstance(run.got, np.ndarray) and run.got.dtype == np.float64),
     ],

@@ -56,27 +56,27 @@ def _reserved(run):
     return clean_component(_label_of(run)).startswith("_") and "_" + str(run.got) == run.expected
 
 
-RAW = Mistake("you used the label raw as a folder name: '../x' climbs out of out_dir and '/abs' throws "
+RAW = Mistake("ex07_saving.todo1", "you used the label raw as a folder name: '../x' climbs out of out_dir and '/abs' throws "
               "the join away. Replace the separators and the other FORBIDDEN_CHARS with '_'.", detect=_raw)
-BASENAME = Mistake("you kept only the last part of the path (like os.path.basename): '../x' and 'x' would "
+BASENAME = Mistake("ex07_saving.todo2", "you kept only the last part of the path (like os.path.basename): '../x' and 'x' would "
                    "share a folder. Replace each separator with '_' instead of cutting.", detect=_basename)
-BACKSLASH = Mistake("you only replaced '/': a backslash is a separator on Windows. Replace every character "
+BACKSLASH = Mistake("ex07_saving.todo3", "you only replaced '/': a backslash is a separator on Windows. Replace every character "
                     "in FORBIDDEN_CHARS with '_'.", detect=lambda run: "\\" in str(run.got))
-SEPARATOR = Mistake("a separator is still in the name: replace every character in FORBIDDEN_CHARS "
+SEPARATOR = Mistake("ex07_saving.todo4", "a separator is still in the name: replace every character in FORBIDDEN_CHARS "
                     "(both '/' and '\\') with '_'.", detect=lambda run: "/" in str(run.got))
-FORBIDDEN = Mistake("Windows forbids ':' '*' '?' '\"' '<' '>' '|' and control characters (a tab, a NUL byte) in "
+FORBIDDEN = Mistake("ex07_saving.todo5", "Windows forbids ':' '*' '?' '\"' '<' '>' '|' and control characters (a tab, a NUL byte) in "
                     "file names ('C:evil' even names a drive). Replace every character in FORBIDDEN_CHARS and "
                     "every ord(c) < 32 or == 127 with '_'.", detect=lambda run: _unsafe_chars(run.got))
-DOT_NAME = Mistake("'.', '..' and '' are not folder names ('..' is the parent folder) and a name starting "
+DOT_NAME = Mistake("ex07_saving.todo6", "'.', '..' and '' are not folder names ('..' is the parent folder) and a name starting "
                    "with '.' is hidden (or is '.ipynb_checkpoints'): put '_' in front of those.",
                    detect=_dot_name)
-RESERVED = Mistake("a Windows device name is still there (CON, NUL.txt, COM1): Windows cannot create these, "
+RESERVED = Mistake("ex07_saving.todo7", "a Windows device name is still there (CON, NUL.txt, COM1): Windows cannot create these, "
                    "with or without an extension. Put '_' in front when name.split('.')[0].rstrip(' ').upper() "
                    "is in WINDOWS_RESERVED.", detect=_reserved)
-TRAILING = Mistake("the name ends with a dot or a space, which Windows silently drops (so 'tabby.' and 'tabby' "
+TRAILING = Mistake("ex07_saving.todo8", "the name ends with a dot or a space, which Windows silently drops (so 'tabby.' and 'tabby' "
                    "become one folder): strip them with .rstrip('. ').",
                    detect=lambda run: str(run.got).endswith((".", " ")))
-NOT_NFC = Mistake("the name is not NFC-normalised: 'café' typed on a Mac is 'e' + a combining accent. Start "
+NOT_NFC = Mistake("ex07_saving.todo9", "the name is not NFC-normalised: 'café' typed on a Mac is 'e' + a combining accent. Start "
                   "with unicodedata.normalize('NFC', text).",
                   detect=lambda run: isinstance(run.got, str) and not unicodedata.is_normalized("NFC", run.got))
 
@@ -94,7 +94,7 @@ register(Exercise(
         in WINDOWS_RESERVED.
     """,
     mistakes=[RAW, BASENAME,
-              Mistake("you only replaced '/': a backslash is a separator on Windows, ':' '*' '?' are forbidden "
+              Mistake("ex07_saving.todo10", "you only replaced '/': a backslash is a separator on Windows, ':' '*' '?' are forbidden "
                       "there, and '..' is still a leading dot. Replace every character in FORBIDDEN_CHARS, "
                       "then handle trailing dots, leading dots and device names.", detect=_only_slash),
               BACKSLASH, SEPARATOR, FORBIDDEN, DOT_NAME, RESERVED, TRAILING, NOT_NFC],
@@ -157,30 +157,30 @@ register(Exercise(
     """,
     mistakes=[
         RAW, BASENAME,
-        Mistake("you only replaced '/': a backslash is a separator on Windows, and CON or '..' are no folder "
+        Mistake("ex07_saving.todo11", "you only replaced '/': a backslash is a separator on Windows, and CON or '..' are no folder "
                 "names either. Clean the label with clean_component first.", detect=_only_slash),
         BACKSLASH, SEPARATOR, FORBIDDEN, DOT_NAME, RESERVED, TRAILING, NOT_NFC,
-        Mistake("'cat-0123abcd' already ends like a hash suffix, so it could be the hashed name of another "
+        Mistake("ex07_saving.todo12", "'cat-0123abcd' already ends like a hash suffix, so it could be the hashed name of another "
                 "label: give such labels a hash too (re.search(r'-[0-9a-f]{8}$', text)).",
                 detect=lambda run: bool(re.search(r"-[0-9a-f]{8}$", _label_of(run))) and run.got == _label_of(run)),
-        Mistake("'Cat' and 'cat' get folders that differ only in case: on Windows and macOS disks they "
+        Mistake("ex07_saving.todo13", "'Cat' and 'cat' get folders that differ only in case: on Windows and macOS disks they "
                 "are the same folder. Add the hash whenever text != text.casefold().",
                 impl=_no_case_rule),
-        Mistake("you cleaned the label but added no hash, so labels that clean to the same name ('a/b' and "
+        Mistake("ex07_saving.todo14", "you cleaned the label but added no hash, so labels that clean to the same name ('a/b' and "
                 "'a_b', 'Cat' and 'cat' on a case-insensitive disk) share a folder. Add '-' and 8 hex digits "
                 "of the SHA-256 of the NFC label whenever the label is not plain.",
                 detect=lambda run: run.got == clean_component(_label_of(run)) != run.expected),
-        Mistake("you hashed the cleaned name, so labels that clean to the same name ('a/b' and 'a\\\\b' "
+        Mistake("ex07_saving.todo15", "you hashed the cleaned name, so labels that clean to the same name ('a/b' and 'a\\\\b' "
                 "both become 'a_b') still share a folder. Hash the NFC label itself.",
                 impl=_hash_of_cleaned),
-        Mistake("a plain lowercase label should keep its name unchanged ('tabby' stays 'tabby') so the "
+        Mistake("ex07_saving.todo16", "a plain lowercase label should keep its name unchanged ('tabby' stays 'tabby') so the "
                 "folders stay readable: add the hash only when cleaning changed the label, it is not all "
                 "lower case, it ends like a suffix, or it is longer than 100 bytes.",
                 impl=_always_hash),
-        Mistake("the name holds U+FFFD or a broken character: you cut the UTF-8 bytes in the middle of a "
+        Mistake("ex07_saving.todo17", "the name holds U+FFFD or a broken character: you cut the UTF-8 bytes in the middle of a "
                 "character. Decode the cut bytes with errors='ignore'.",
                 detect=lambda run: "\ufffd" in str(run.got)),
-        Mistake("the name is longer than 100 bytes: count bytes of UTF-8, not characters ('猫' is 3 "
+        Mistake("ex07_saving.todo18", "the name is longer than 100 bytes: count bytes of UTF-8, not characters ('猫' is 3 "
                 "bytes), and cut the name to 91 bytes before adding '-' and 8 hex digits.",
                 detect=_too_long),
     ],
@@ -269,20 +269,20 @@ register(Exercise(
         convert every number with int(...) or float(...): NumPy scalars are not JSON.
     """,
     mistakes=[
-        Mistake("your bbox is still [x1, y1, x2, y2]; COCO wants [x, y, width, height] with "
+        Mistake("ex07_saving.todo19", "your bbox is still [x1, y1, x2, y2]; COCO wants [x, y, width, height] with "
                 "width = x2 - x1 and height = y2 - y1.", impl=_coco_variant(lambda b: b)),
-        Mistake("you added 1 to width and height (the old pixel-count convention); COCO boxes are "
+        Mistake("ex07_saving.todo20", "you added 1 to width and height (the old pixel-count convention); COCO boxes are "
                 "continuous: width = x2 - x1.",
                 impl=_coco_variant(lambda b: [b[0], b[1], b[2] - b[0] + 1, b[3] - b[1] + 1])),
-        Mistake("your bbox is [centre x, centre y, w, h]; COCO's x, y is the top-left corner.",
+        Mistake("ex07_saving.todo21", "your bbox is [centre x, centre y, w, h]; COCO's x, y is the top-left corner.",
                 impl=_coco_variant(lambda b: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, b[2] - b[0], b[3] - b[1]])),
-        Mistake("category_id is the model's class index; COCO category ids are not 0..N-1 (they have "
+        Mistake("ex07_saving.todo22", "category_id is the model's class index; COCO category ids are not 0..N-1 (they have "
                 "gaps): use category_ids[class_id].",
                 impl=_coco_variant(lambda b: [b[0], b[1], b[2] - b[0], b[3] - b[1]], map_class=False)),
-        Mistake("json.dumps cannot serialise your values: they are NumPy scalars (np.float32, np.int64). "
+        Mistake("ex07_saving.todo23", "json.dumps cannot serialise your values: they are NumPy scalars (np.float32, np.int64). "
                 "Convert each with float(...) or int(...), or use .tolist().",
                 detect=_numpy_values),
-        Mistake("your numbers are NumPy float64 or int64, which only pass json.dumps by accident; "
+        Mistake("ex07_saving.todo24", "your numbers are NumPy float64 or int64, which only pass json.dumps by accident; "
                 "convert each with float(...) or int(...) so the result is plain Python.",
                 detect=lambda run: any(type(v) is not float for d in run.got
                                        for v in [d["score"]] + list(d["bbox"]))),

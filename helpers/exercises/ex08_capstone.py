@@ -41,19 +41,19 @@ register(Exercise(
         The range goes up to len(items), not len(items) - batch_size, so the last short batch is kept.
     """,
     mistakes=[
-        Mistake("return a list of lists (wrap a generator or map in list(...), and each batch too): the "
+        Mistake("ex08_capstone.todo1", "return a list of lists (wrap a generator or map in list(...), and each batch too): the "
                 "checker, like len() and indexing, needs real lists.",
                 detect=lambda run: not isinstance(run.got, list) or not all(isinstance(b, list) for b in run.got)),
-        Mistake("an empty input gives no batches at all ([]), not one empty batch ([[]]): a batch of "
+        Mistake("ex08_capstone.todo2", "an empty input gives no batches at all ([]), not one empty batch ([[]]): a batch of "
                 "zero images would crash the model.", detect=lambda run: run.got == [[]]),
-        Mistake("you made batch_size batches instead of batches of batch_size items (np.array_split "
+        Mistake("ex08_capstone.todo3", "you made batch_size batches instead of batches of batch_size items (np.array_split "
                 "takes the number of pieces).",
                 impl=lambda paths, batch_size: [list(a) for a in np.array_split(np.array(paths), batch_size)]),
-        Mistake("you dropped the last, shorter batch: those images would never be classified. Let the "
+        Mistake("ex08_capstone.todo4", "you dropped the last, shorter batch: those images would never be classified. Let the "
                 "range run to len(items) and keep the remainder.",
                 detect=lambda run: (_flat(run.got) == list(run.case.args[0])[:len(_flat(run.got))]
                                     and len(_flat(run.got)) < len(run.case.args[0]))),
-        Mistake("some items appear twice or out of order: step the start index by batch_size and slice "
+        Mistake("ex08_capstone.todo5", "some items appear twice or out of order: step the start index by batch_size and slice "
                 "items[start:start + batch_size].",
                 detect=lambda run: _flat(run.got) != list(run.case.args[0])),
     ],

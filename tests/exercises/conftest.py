@@ -4,10 +4,15 @@ import pytest
 from helpers import check
 
 
-def assert_rejected(name, fn, *phrases, status="incorrect"):
-    """``check(name, fn)`` fails with ``status`` and a message naming the mistake."""
+def assert_rejected(name, fn, *phrases, status="incorrect", mistake=None):
+    """``check(name, fn)`` fails with ``status`` and a message naming the mistake.
+
+    ``mistake``: the id the result must carry (``"softmax.overflow"``), when given.
+    """
     result = check(name, fn)
     assert result.status == status, f"expected {status}, got {result}"
+    if mistake is not None:
+        assert result.mistake == mistake, f"expected mistake {mistake!r}, got {result.mistake!r}: {result}"
     assert not result.passed
     for phrase in phrases:
         assert phrase.lower() in result.message.lower(), (
