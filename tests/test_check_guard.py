@@ -154,3 +154,11 @@ def test_numpy_bool_where_a_python_bool_is_due():
     result = check("guard_positive", lambda x: np.float64(x) > 0)
     assert result.mistake == "generic.wrong_type" and "bool(...)" in result.message
     assert check("guard_positive", lambda x: x > 0).passed
+
+
+def test_a_known_mistake_recognised_by_its_exception():
+    core._REGISTRY["guard_double"].mistakes = [core.Mistake(
+        "guard_double.indexed_by_float", "index with ints", on_error=lambda exc, case: isinstance(exc, IndexError))]
+    result = check("guard_double", lambda x: x[np.float32(0.5):] if False else [][0])
+    assert result.status == "error" and result.mistake == "guard_double.indexed_by_float"
+    assert "IndexError" in result.message and "index with ints" in result.message

@@ -87,6 +87,9 @@ class Mistake:
     ``on_type`` marks a mistake that explains an answer of the wrong type (one
     array where a bool is due): it is tried before the generic "should be a bool"
     message, and only then.
+    ``on_error(exc, case)`` recognises the mistake by the exception the learner's
+    function raised on a valid input (cv2's "Can't parse 'pt1'" for float points): the
+    result is then an error that names the mistake instead of the bare exception.
     """
 
     id: str
@@ -95,6 +98,16 @@ class Mistake:
     detect: Optional[Callable[[Run], bool]] = None
     example: Optional[Callable] = None
     on_type: bool = False
+    on_error: Optional[Callable[[BaseException, "Case"], bool]] = None
+
+    def explains(self, exc: BaseException, case: "Case") -> bool:
+        """True when this mistake's ``on_error`` recognises the exception ``exc``."""
+        if self.on_error is None:
+            return False
+        try:
+            return bool(self.on_error(exc, case))
+        except Exception:
+            return False
 
     def matches(self, run: Run, compare: Callable) -> bool:
         if self.detect is not None:
@@ -542,6 +555,11 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
                                    f"message should mention {', '.join(map(repr, missing))}.",
                                    mistake="generic.raise_message")
             return None
+        for mistake in exercise.mistakes:
+            if mistake.explains(exc, case):
+                return CheckResult(name, ERROR,
+                                   f"for {case.label} your function raised {_exception_text(exc)[:300]}"
+                                   f"{_first_error_line(exc)}: {mistake.message}", mistake=mistake.id)
         return CheckResult(name, ERROR,
                            f"your function raised {_exception_text(exc)} "
                            f"for {case.label}{_first_error_line(exc)}.")

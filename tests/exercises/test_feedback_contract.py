@@ -5,10 +5,11 @@
   dropped stays in the file, marked ``retired``).
 - Every known mistake has a wrong answer (``example``, or its ``impl``) that the check reports as
   that very mistake: the order of the mistakes cannot hide one behind another, except for the
-  pairs in SAME_ANSWER, which truly give the same output on every case.
+  pairs each test_exNN module lists in its SAME_ANSWER, which truly give the same output.
 - Every case tests a rule the exercise's prompt states, and every rule the prompt states is
   tested by a case: each rule's words appear in the prompt, and each rule has a case.
 """
+import importlib
 import re
 from pathlib import Path
 
@@ -21,9 +22,18 @@ from .prompts import normalise, prompt_of
 
 IDS_FILE = Path(__file__).with_name("mistake_ids.txt")
 
-# (the mistake whose example is checked, the mistake reported instead): why they cannot differ.
-SAME_ANSWER = {
-}
+
+
+def _same_answer_pairs():
+    """Every test_exNN module's SAME_ANSWER: {mistake id: (id reported instead, why they cannot differ)}."""
+    pairs = {}
+    for path in sorted(Path(__file__).parent.glob("test_ex*.py")):
+        module = importlib.import_module(f"{__package__}.{path.stem}")
+        pairs.update(getattr(module, "SAME_ANSWER", {}))
+    return pairs
+
+
+SAME_ANSWER = _same_answer_pairs()
 
 
 def _course_exercises():
@@ -77,7 +87,8 @@ def test_each_mistake_is_reported_as_itself(name, mistake):
     assert answer is not None, (f"{mistake.id} is recognised by a predicate only: give it an example= "
                                 "wrong answer, written as a learner writes it")
     result = check(name, answer)
-    assert result.status == "incorrect", f"{mistake.id}: its own wrong answer gives {result}"
+    expected_status = "error" if mistake.on_error is not None else "incorrect"
+    assert result.status == expected_status, f"{mistake.id}: its own wrong answer gives {result}"
     allowed = SAME_ANSWER.get(mistake.id)
     if result.mistake != mistake.id and allowed is not None:
         assert result.mistake == allowed[0], f"{mistake.id}: reported as {result.mistake}, allowed {allowed}"
