@@ -59,6 +59,19 @@ checks' own diagnoses, so what you warn about is exactly what the checker will t
 """
 
 
+MISTAKES_INTRO = """Each mistake has a stable id (`exercise.what`): `check(...)` returns it as `result.mistake`, and
+graders count mistakes by it. Ids are never renamed or reused
+(`tests/exercises/mistake_ids.txt` lists every id ever issued). Any exercise can also show these:
+"""
+
+
+def generic_mistakes() -> dict:
+    sys.path.insert(0, str(ROOT))
+    from helpers.exercises.core import GENERIC_MISTAKES
+
+    return GENERIC_MISTAKES
+
+
 def mistakes_by_notebook() -> dict:
     sys.path.insert(0, str(ROOT))
     from helpers.exercises.core import all_exercises
@@ -79,6 +92,11 @@ def render() -> str:
     lines.append("")
     lines.append("## Common mistakes, kata by kata")
     lines.append("")
+    lines.append(MISTAKES_INTRO.rstrip("\n"))
+    lines.append("")
+    for mistake_id, what in generic_mistakes().items():
+        lines.append(f"- `{mistake_id}`: {what}")
+    lines.append("")
     for notebook, exercises in sorted(mistakes_by_notebook().items()):
         lines.append(f"### {notebook}")
         lines.append("")
@@ -86,7 +104,7 @@ def render() -> str:
             lines.append(f"**`{exercise.signature}`**: {exercise.summary}")
             lines.append("")
             for mistake in exercise.mistakes:
-                lines.append(f"- {' '.join(mistake.message.split())}")
+                lines.append(f"- `{mistake.id}`: {' '.join(mistake.message.split())}")
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
