@@ -232,6 +232,11 @@ def _safe_repr(value: Any) -> str:
         return f"<{type(value).__name__} whose repr fails>"
 
 
+def _plain(value: Any) -> str:
+    """A NumPy scalar as a learner reads it: 0.25, not np.float32(0.25)."""
+    return repr(value.item()) if isinstance(value, np.generic) else _safe_repr(value)
+
+
 def compare_arrays(expected: np.ndarray, got: Any, atol: float = 1e-5, rtol: float = 1e-5,
                    what: str = "the result") -> Optional[str]:
     """None when ``got`` is an array like ``expected``, else what differs."""
@@ -245,7 +250,7 @@ def compare_arrays(expected: np.ndarray, got: Any, atol: float = 1e-5, rtol: flo
         bad = got != expected
         if np.any(bad):
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            return f"{what} differs at index {idx}: got {got[idx]!r}, expected {expected[idx]!r}"
+            return f"{what} differs at index {idx}: got {_plain(got[idx])}, expected {_plain(expected[idx])}"
         return None
     if np.isnan(got).any() and not np.isnan(expected).any():
         return f"{what} contains NaN where the expected values are all finite"
@@ -253,7 +258,7 @@ def compare_arrays(expected: np.ndarray, got: Any, atol: float = 1e-5, rtol: flo
     if not close.all():
         idx = tuple(int(i) for i in np.argwhere(~close)[0])
         diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
-        return (f"{what} differs at index {idx}: got {got[idx]!r}, expected {expected[idx]!r} "
+        return (f"{what} differs at index {idx}: got {_plain(got[idx])}, expected {_plain(expected[idx])} "
                 f"(largest difference {np.nanmax(diff):.3g})")
     return None
 
