@@ -63,6 +63,31 @@ def test_anchors_by_hand():
     assert anchors.min() > 0 and anchors.max() < 1
 
 
+def test_sigmoid_of_infinities_zeros_and_nothing():
+    x = np.array([-np.inf, -0.0, 0.0, np.inf], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            y = sigmoid(x)
+    assert y.tolist() == [0.0, 0.5, 0.5, 1.0] and y.dtype == np.float32
+    assert sigmoid(np.zeros((0, 4), np.float32)).shape == (0, 4)
+
+
+def test_anchors_round_the_grid_down_and_share_only_consecutive_strides():
+    anchors = ssd_anchors(100, (8, 16), 1)  # 100 // 8 = 12 and 100 // 16 = 6 cells a side
+    assert anchors.shape == (12 * 12 + 6 * 6, 2)
+    np.testing.assert_allclose(anchors[[0, 11, 12, 143]], [[0.5 / 12, 0.5 / 12], [11.5 / 12, 0.5 / 12],
+                                                            [0.5 / 12, 1.5 / 12], [11.5 / 12, 11.5 / 12]])
+    np.testing.assert_allclose(anchors[144], [0.5 / 6, 0.5 / 6])
+    anchors = ssd_anchors(64, (8, 16, 8), 1)  # the two 8s are not one after the other: three grids
+    assert anchors.shape == (64 + 16 + 64, 2)
+    np.testing.assert_allclose(anchors[[63, 64, 79, 80]], [[7.5 / 8, 7.5 / 8], [0.5 / 4, 0.5 / 4],
+                                                            [3.5 / 4, 3.5 / 4], [0.5 / 8, 0.5 / 8]])
+    anchors = ssd_anchors(128, (32, 16, 16), 2)  # grids in the order of the strides: 4x4 first
+    np.testing.assert_allclose(anchors[[0, 1, 2, 32]], [[0.125, 0.125], [0.125, 0.125], [0.375, 0.125],
+                                                         [0.5 / 8, 0.5 / 8]])
+
+
 def test_decode_by_hand():
     regressors = np.array([[12.8, -6.4, 25.6, 51.2, 0, 0, 6.4, 6.4]], np.float32)
     anchors = np.array([[0.5, 0.5]], np.float32)

@@ -1,4 +1,14 @@
-"""Notebook 05: from a person segmenter's soft probability map to a mask at the photo's size."""
+"""Notebook 05: from a person segmenter's soft probability map to a mask at the photo's size.
+
+A mistake is named only when the learner's mask *is* the mask a known wrong method gives on
+the failing case; any other wrong mask gets the plain comparison message.
+
+The threshold is an edge: ``soft > threshold`` leaves out a pixel exactly at the threshold.
+The cases that test it use thresholds and probabilities with few binary digits (0.375,
+0.625, ...) and enlarge by 2 or 4, so the bilinear weights are 1/4, 3/8, ... and every resized
+value is exact in float32 and float64 alike: a correct answer that resizes in float64 gives
+the same mask, and only ``>=`` (or another mistake) changes it.
+"""
 import cv2
 import numpy as np
 
@@ -13,7 +23,7 @@ def _smooth_probabilities(shape, rng, blobs=4.0):
     h, w = shape
     coarse = rng.normal(0.0, blobs, (max(h // 6, 2), max(w // 6, 2))).astype(np.float32)
     logits = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
-    return (1 / (1 + np.exp(-logits))).astype(np.float32)
+    return np.clip(1 / (1 + np.exp(-logits)), 0.001, 0.999).astype(np.float32)
 
 
 def _person_like(size=64):
@@ -21,45 +31,147 @@ def _person_like(size=64):
     shape = np.zeros((size, size), np.float32)
     cv2.circle(shape, (size // 2, size * 3 // 8), size // 6, 1.0, -1)
     cv2.ellipse(shape, (size // 2, size), (size * 3 // 8, size * 3 // 8), 0, 180, 360, 1.0, -1)
-    return np.clip(cv2.GaussianBlur(shape, (0, 0), size / 40), 0, 1).astype(np.float32)
+    return np.clip(cv2.GaussianBlur(shape, (0, 0), size / 40), 0.001, 0.999).astype(np.float32)
+
+
+def _with_exact_edges(rng, shape=(10, 12)):
+    """A smooth map whose corners hold exactly 0.0 and 1.0, both valid probabilities."""
+    prob = _smooth_probabilities(shape, rng)
+    prob[:3, :3] = 0.0
+    prob[-3:, -3:] = 1.0
+    return prob
+
+
+def _at_threshold(rng, threshold, shape=(8, 10), block=2):
+    """Blocks of probabilities exactly ``threshold`` beside blocks just above and below it.
+
+    Values are multiples of 1/64, so with enlargements by 2 or 4 every resized value is
+    exact: the blocks of ``threshold`` stay exactly at the threshold inside.
+    """
+    rows, cols = shape[0] // block, shape[1] // block
+    choices = np.array([threshold, threshold - 1 / 64, threshold + 1 / 64, 1 / 64, 63 / 64])
+    coarse = choices[rng.integers(0, len(choices), (rows, cols))]
+    coarse[0, 0] = coarse[-1, -1] = threshold  # the edge, always there
+    return np.kron(coarse, np.ones((block, block))).astype(np.float32)
 
 
 def _mask_cases():
     rng = np.random.default_rng(0)
     nan_map = _smooth_probabilities((8, 8), rng)
     nan_map[3, 4] = np.nan
+    above = _smooth_probabilities((8, 8), rng)
+    above[5, 2] = 1.0001
+    below = _smooth_probabilities((8, 8), rng)
+    below[2, 6] = -0.0001
     return [
         Case("a smooth (24, 32) probability map to size (128, 96), width 128 and height 96",
-             (_smooth_probabilities((24, 32), rng), (128, 96))),
+             (_smooth_probabilities((24, 32), rng), (128, 96)), rule="size"),
         Case("a (16, 12) map to size (60, 90) with threshold=0.3",
-             (_smooth_probabilities((16, 12), rng), (60, 90)), {"threshold": 0.3}),
-        Case("a person-like (64, 64) map to a photo's size (451, 300)", (_person_like(), (451, 300))),
+             (_smooth_probabilities((16, 12), rng), (60, 90)), {"threshold": 0.3}, rule="threshold"),
+        Case("a person-like (64, 64) map to a photo's size (451, 300)",
+             (_person_like(), (451, 300)), rule="resize_first"),
         Case("a (20, 30) float64 map at its own size (30, 20)",
-             (_smooth_probabilities((20, 30), rng).astype(np.float64), (30, 20))),
+             (_smooth_probabilities((20, 30), rng).astype(np.float64), (30, 20)), rule="resize_first"),
+        Case("a (10, 12) map holding exactly 0.0 and exactly 1.0 (valid probabilities) to size (24, 20)",
+             (_with_exact_edges(rng), (24, 20)), rule="range"),
+        Case("an (8, 10) map at its own size with pixels exactly at the default threshold 0.5",
+             (_at_threshold(rng, 0.5), (10, 8)), rule="strict"),
+        Case("pixels exactly 0.25 with threshold=0.25, enlarged twice to size (20, 16)",
+             (_at_threshold(rng, 0.25), (20, 16)), {"threshold": 0.25}, rule="strict"),
+        Case("pixels exactly 0.75 with threshold=0.75, enlarged 4 times to size (40, 32)",
+             (_at_threshold(rng, 0.75), (40, 32)), {"threshold": 0.75}, rule="strict"),
+        Case("pixels exactly 0.5 (the default threshold), enlarged twice to size (20, 16)",
+             (_at_threshold(rng, 0.5), (20, 16)), rule="strict"),
+        Case("pixels exactly 0.375 with threshold=0.375, float64, enlarged twice to size (20, 16)",
+             (_at_threshold(rng, 0.375).astype(np.float64), (20, 16)), {"threshold": 0.375}, rule="strict"),
+        Case("pixels exactly 0.625 with threshold=0.625, enlarged 4 times to size (40, 32)",
+             (_at_threshold(rng, 0.625), (40, 32)), {"threshold": 0.625}, rule="strict"),
+        Case("pixels exactly 0.125 with threshold=0.125 at their own size (10, 8)",
+             (_at_threshold(rng, 0.125), (10, 8)), {"threshold": 0.125}, rule="strict"),
         Case("probabilities above 1 (logits passed by mistake)",
-             (rng.normal(0.0, 3.0, (8, 8)).astype(np.float32), (16, 16)), raises=ValueError),
-        Case("a map with a NaN", (nan_map, (16, 16)), raises=ValueError),
+             (rng.normal(0.0, 3.0, (8, 8)).astype(np.float32), (16, 16)), raises=ValueError, rule="refuse"),
+        Case("a map with a NaN", (nan_map, (16, 16)), raises=ValueError, rule="refuse"),
+        Case("a map with one value just above 1 (1.0001)", (above, (16, 16)), raises=ValueError, rule="refuse"),
+        Case("a map with one value just below 0 (-0.0001)", (below, (16, 16)), raises=ValueError, rule="refuse"),
     ]
 
 
-def _threshold_then_resize(interpolation):
-    def wrong(prob, size, threshold=0.5):
-        hard = (np.asarray(prob) > threshold).astype(np.uint8)
-        return cv2.resize(hard, tuple(size), interpolation=interpolation).astype(bool)
-    return wrong
+# --------------------------------------------------------------------------- #
+# The masks wrong methods give, to recognise a learner's answer by
+# --------------------------------------------------------------------------- #
+def _args(case):
+    """(prob as float32, size, threshold) of a case."""
+    prob, size = case.args[:2]
+    threshold = case.args[2] if len(case.args) > 2 else case.kwargs.get("threshold", 0.5)
+    return np.asarray(prob, np.float32), tuple(size), threshold
 
 
-def _threshold_then_resize_float(prob, size, threshold=0.5):
-    hard = (np.asarray(prob) > threshold).astype(np.float32)
-    return cv2.resize(hard, tuple(size), interpolation=cv2.INTER_LINEAR) > 0.5
+def _resized(prob, size, interpolation=cv2.INTER_LINEAR):
+    return cv2.resize(prob, size, interpolation=interpolation)
 
 
-def _resize_then_threshold(interpolation, fixed_threshold=None, swap_size=False):
-    def wrong(prob, size, threshold=0.5):
-        size = (size[1], size[0]) if swap_size else tuple(size)
-        soft = cv2.resize(np.asarray(prob, np.float32), size, interpolation=interpolation)
-        return soft > (threshold if fixed_threshold is None else fixed_threshold)
-    return wrong
+def _greater_equal(prob, size, threshold):
+    return [_resized(prob, size) >= threshold]
+
+
+def _inverted(prob, size, threshold):
+    soft = _resized(prob, size)
+    return [soft <= threshold, soft < threshold]
+
+
+def _fixed_threshold(prob, size, threshold):
+    return [_resized(prob, size) > 0.5]
+
+
+def _sigmoid_again(prob, size, threshold):
+    squashed = 1 / (1 + np.exp(-prob))
+    return [_resized(squashed, size) > threshold, 1 / (1 + np.exp(-_resized(prob, size))) > threshold]
+
+
+def _nearest(prob, size, threshold):
+    """Nearest-neighbour: of the soft map, or of a mask thresholded first (the same masks)."""
+    return [_resized(prob, size, interpolation) > threshold
+            for interpolation in (cv2.INTER_NEAREST, cv2.INTER_NEAREST_EXACT)]
+
+
+_SMOOTH = (cv2.INTER_LINEAR, cv2.INTER_CUBIC, cv2.INTER_AREA, cv2.INTER_LANCZOS4)
+
+
+def _threshold_first(prob, size, threshold):
+    """A 0/1, 0/255 or float mask made first, resized smoothly, then made bool again."""
+    masks = []
+    hard = prob > threshold
+    for top, dtype in ((1, np.uint8), (255, np.uint8), (1, np.float32)):
+        for interpolation in _SMOOTH:
+            resized = _resized((hard * top).astype(dtype), size, interpolation).astype(np.float64)
+            masks += [resized > 0, resized > top / 2, resized >= top / 2, resized >= top,
+                      resized > threshold * top]
+    return masks
+
+
+def _not_bilinear(prob, size, threshold):
+    return [_resized(prob, size, interpolation) > threshold
+            for interpolation in (cv2.INTER_CUBIC, cv2.INTER_AREA, cv2.INTER_LANCZOS4)]
+
+
+def _quantised(prob, size, threshold):
+    masks = []
+    for levels in (np.floor(prob * 255), np.rint(prob * 255)):
+        soft = _resized(levels.astype(np.uint8), size).astype(np.float64)
+        masks += [soft > threshold * 255, soft / 255 > threshold, soft > round(threshold * 255)]
+    return masks
+
+
+def _mask_like(make):
+    """A detector: the learner's bool mask is one of ``make(prob, size, threshold)``, a wrong mask
+    that differs from the right one on this case."""
+    def detect(run):
+        got = run.got
+        if not (isinstance(got, np.ndarray) and got.dtype == bool and got.shape == run.expected.shape):
+            return False
+        return any(np.array_equal(got, wrong) and not np.array_equal(run.expected, wrong)
+                   for wrong in make(*_args(run.case)))
+    return detect
 
 
 def _wrong_shape_is_transposed(run):
@@ -68,41 +180,153 @@ def _wrong_shape_is_transposed(run):
             and (width, height) != (height, width))
 
 
+def _refused_a_valid_edge(exc, case):
+    """A ValueError for a valid map that holds exactly 0 or exactly 1."""
+    if not isinstance(exc, ValueError) or case.raises is not None:
+        return False
+    prob = np.asarray(case.args[0])
+    return bool(np.any(prob == 0) or np.any(prob == 1))
+
+
+# --------------------------------------------------------------------------- #
+# Wrong answers as learners write them (each is reported as its own mistake)
+# --------------------------------------------------------------------------- #
+def _validated(prob):
+    prob = np.asarray(prob, dtype=np.float32)
+    if np.isnan(prob).any() or prob.min() < 0 or prob.max() > 1:
+        raise ValueError(f"prob must hold probabilities in [0, 1], got {np.nanmin(prob)} to {np.nanmax(prob)}")
+    return prob
+
+
+def _example_size_swapped(prob, size, threshold=0.5):
+    height, width = size
+    return cv2.resize(_validated(prob), (width, height)) > threshold
+
+
+def _example_uint8(prob, size, threshold=0.5):
+    return (cv2.resize(_validated(prob), size) > threshold).astype(np.uint8) * 255
+
+
+def _example_greater_equal(prob, size, threshold=0.5):
+    return cv2.resize(_validated(prob), size, interpolation=cv2.INTER_LINEAR) >= threshold
+
+
+def _example_inverted(prob, size, threshold=0.5):
+    return cv2.resize(_validated(prob), size) < threshold
+
+
+def _example_fixed_threshold(prob, size, threshold=0.5):
+    return cv2.resize(_validated(prob), size) > 0.5
+
+
+def _example_sigmoid(prob, size, threshold=0.5):
+    prob = 1 / (1 + np.exp(-_validated(prob)))
+    return cv2.resize(prob, size) > threshold
+
+
+def _example_threshold_then_nearest(prob, size, threshold=0.5):
+    mask = (_validated(prob) > threshold).astype(np.uint8)
+    return cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST).astype(bool)
+
+
+def _example_threshold_then_bilinear(prob, size, threshold=0.5):
+    mask = (_validated(prob) > threshold).astype(np.uint8) * 255
+    return cv2.resize(mask, size) > 127
+
+
+def _example_cubic(prob, size, threshold=0.5):
+    return cv2.resize(_validated(prob), size, interpolation=cv2.INTER_CUBIC) > threshold
+
+
+def _example_quantised(prob, size, threshold=0.5):
+    levels = (_validated(prob) * 255).astype(np.uint8)
+    return cv2.resize(levels, size) > threshold * 255
+
+
+def _example_resize_bool(prob, size, threshold=0.5):
+    return cv2.resize(_validated(prob) > threshold, size)
+
+
+def _example_refuses_zero_and_one(prob, size, threshold=0.5):
+    prob = np.asarray(prob, dtype=np.float32)
+    if np.isnan(prob).any() or prob.min() <= 0 or prob.max() >= 1:
+        raise ValueError("prob must hold probabilities between 0 and 1")
+    return cv2.resize(prob, size) > threshold
+
+
 register(Exercise(
     name="probability_to_mask",
     notebook=NOTEBOOK,
     reference=probability_to_mask,
     cases=_mask_cases,
     summary="soft (h, w) probabilities to a bool mask at size (width, height)",
+    rules={
+        "resize_first": "resize the soft map to the photo's size with bilinear interpolation",
+        "threshold": "threshold it: soft > threshold is the bool mask",
+        "strict": "a pixel exactly at the threshold is not in the mask",
+        "range": "0 and 1 themselves are valid",
+        "refuse": "Refuse a map with NaN or values outside [0, 1] with a ValueError",
+        "size": "size is (width, height), as everywhere in OpenCV",
+    },
     hint="""
         Resize the soft map first, then threshold: cv2.resize(prob.astype(np.float32), size,
-        interpolation=cv2.INTER_LINEAR) > threshold. size is (width, height), as in OpenCV,
-        so the mask's shape is (height, width). Before that, refuse bad input: if the map has
-        a NaN or values outside [0, 1] (logits, not probabilities), raise a ValueError.
+        interpolation=cv2.INTER_LINEAR) > threshold (strictly greater). size is (width,
+        height), as in OpenCV, so the mask's shape is (height, width). Before that, refuse bad
+        input: if the map has a NaN or values below 0 or above 1 (logits, not
+        probabilities), raise a ValueError; 0 and 1 themselves are fine.
     """,
     mistakes=[
-        Mistake("ex05_person.todo1", "size is (width, height), as in OpenCV; your mask has shape (width, height). "
+        Mistake("probability_to_mask.size_swapped",
+                "size is (width, height), as in OpenCV; your mask has shape (width, height). "
                 "cv2.resize(prob, size) already gives (height, width): pass size as it is.",
-                detect=_wrong_shape_is_transposed),
-        Mistake("ex05_person.todo2", "your mask's edge follows the big low-resolution pixels (blocky steps): you "
-                "thresholded before resizing, or resized the probabilities with nearest-neighbour "
-                "interpolation (the same blocks). Resize the soft map with bilinear interpolation "
-                "(cv2.INTER_LINEAR) first, then threshold.", impl=_threshold_then_resize(cv2.INTER_NEAREST)),
-        Mistake("ex05_person.todo3", "your mask's edge is blocky: you thresholded before resizing, or resized with "
-                "nearest-neighbour interpolation (INTER_NEAREST_EXACT). Resize the soft map with "
-                "bilinear interpolation first, then threshold.",
-                impl=_threshold_then_resize(cv2.INTER_NEAREST_EXACT)),
-        Mistake("ex05_person.todo4", "you thresholded before resizing (then resized the 0/1 mask): the edge is blocky. "
-                "Resize the soft probabilities first, then threshold.",
-                impl=_threshold_then_resize(cv2.INTER_LINEAR)),
-        Mistake("ex05_person.todo5", "you thresholded before resizing (then resized the 0/1 mask as floats): resize "
-                "the soft probabilities first, then threshold.", impl=_threshold_then_resize_float),
-        Mistake("ex05_person.todo6", "use bilinear interpolation (cv2.INTER_LINEAR) for the soft map: cubic "
-                "interpolation overshoots and moves the edge.", impl=_resize_then_threshold(cv2.INTER_CUBIC)),
-        Mistake("ex05_person.todo7", "you used 0.5 instead of the threshold argument.",
-                impl=_resize_then_threshold(cv2.INTER_LINEAR, fixed_threshold=0.5)),
-        Mistake("ex05_person.todo8", "return a bool mask (the comparison `soft > threshold` gives one), not 0/1 or 0/255 "
-                "numbers: a bool mask indexes images directly, image[mask].",
-                detect=lambda run: isinstance(run.got, np.ndarray) and run.got.dtype != bool),
+                detect=_wrong_shape_is_transposed, example=_example_size_swapped),
+        Mistake("probability_to_mask.not_bool",
+                "return a bool mask (the comparison `soft > threshold` gives one), not 0/1 or 0/255 "
+                "numbers or the probabilities themselves: a bool mask indexes images directly, image[mask].",
+                detect=lambda run: isinstance(run.got, np.ndarray) and run.got.dtype != bool,
+                example=_example_uint8),
+        Mistake("probability_to_mask.greater_equal",
+                "a pixel exactly at the threshold is in your mask: the mask is `soft > threshold`, "
+                "strictly greater, not >=.",
+                detect=_mask_like(_greater_equal), example=_example_greater_equal),
+        Mistake("probability_to_mask.inverted",
+                "your mask is inverted: it must be True where the probability is above the threshold "
+                "(the person), `soft > threshold`.",
+                detect=_mask_like(_inverted), example=_example_inverted),
+        Mistake("probability_to_mask.fixed_threshold",
+                "you used 0.5 instead of the threshold argument.",
+                detect=_mask_like(_fixed_threshold), example=_example_fixed_threshold),
+        Mistake("probability_to_mask.sigmoid_again",
+                "prob already holds probabilities (the sigmoid is inside the network): applying a sigmoid "
+                "again moves every value towards 0.5. Resize prob as it is, then threshold.",
+                detect=_mask_like(_sigmoid_again), example=_example_sigmoid),
+        Mistake("probability_to_mask.nearest",
+                "your mask's edge follows the big low-resolution pixels (blocky steps): the map was "
+                "enlarged pixel by pixel, with nearest-neighbour interpolation (or INTER_AREA, which "
+                "enlarges the same way), before or after thresholding. Resize the soft map with "
+                "bilinear interpolation (cv2.INTER_LINEAR) first, then threshold.",
+                detect=_mask_like(_nearest), example=_example_threshold_then_nearest),
+        Mistake("probability_to_mask.threshold_first",
+                "you thresholded before resizing (then resized the 0/1 mask): the mask's edge follows the "
+                "network's coarse grid. Resize the soft probabilities first (bilinear), then threshold.",
+                detect=_mask_like(_threshold_first), example=_example_threshold_then_bilinear),
+        Mistake("probability_to_mask.not_bilinear",
+                "use bilinear interpolation (cv2.INTER_LINEAR) for the soft map: cubic and Lanczos "
+                "overshoot and INTER_AREA averages differently, so the edge moves.",
+                detect=_mask_like(_not_bilinear), example=_example_cubic),
+        Mistake("probability_to_mask.quantised",
+                "you turned the probabilities into uint8 (256 levels) before resizing: the rounding moves "
+                "the edge. Resize the float map itself, then threshold.",
+                detect=_mask_like(_quantised), example=_example_quantised),
+        Mistake("probability_to_mask.resize_bool",
+                "cv2.resize does not take bool arrays, and the mask should come last anyway: resize the "
+                "soft (float) map first, then threshold it; the comparison gives the bool mask.",
+                on_error=lambda exc, case: (isinstance(exc, cv2.error)
+                                            and "bool is not supported" in str(exc)),
+                example=_example_resize_bool),
+        Mistake("probability_to_mask.refuses_valid",
+                "0 and 1 are valid probabilities: refuse only NaN and values below 0 or above 1 "
+                "(prob.min() < 0 or prob.max() > 1), not 0 and 1 themselves.",
+                on_error=_refused_a_valid_edge, example=_example_refuses_zero_and_one),
     ],
 ))
