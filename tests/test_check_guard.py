@@ -162,3 +162,41 @@ def test_a_known_mistake_recognised_by_its_exception():
     result = check("guard_double", lambda x: x[np.float32(0.5):] if False else [][0])
     assert result.status == "error" and result.mistake == "guard_double.indexed_by_float"
     assert "IndexError" in result.message and "index with ints" in result.message
+
+
+def test_a_known_mistake_explains_a_missing_raise():
+    core.register(Exercise(
+        "guard_finite", "99_test", _refuse_non_finite,
+        lambda: [Case("x = 1.0", (1.0,)), Case("x = inf", (float("inf"),), raises=ValueError)],
+        hint="np.isfinite", mistakes=[core.Mistake(
+            "guard_finite.nan_only", "a NaN test alone lets inf through: use np.isfinite",
+            detect=lambda run: run.expected is None and np.isinf(run.case.args[0]), on_no_raise=True)]))
+    try:
+        def nan_only(x):
+            if np.isnan(x):
+                raise ValueError("NaN")
+            return x
+        result = check("guard_finite", nan_only)
+        assert result.mistake == "guard_finite.nan_only" and "instead of raising ValueError" in result.message
+        assert check("guard_finite", lambda x: x).mistake == "guard_finite.nan_only"
+        assert check("guard_finite", _refuse_non_finite).passed
+    finally:
+        core._REGISTRY.pop("guard_finite")
+
+
+def _refuse_non_finite(x):
+    """Reference: x, or ValueError when it is not finite."""
+    if not np.isfinite(x):
+        raise ValueError(f"x must be finite, got {x}")
+    return x
+
+
+def test_a_generator_where_a_list_is_due_is_told_to_build_a_list():
+    core.register(Exercise("guard_listing", "99_test", lambda x: list(range(x)),
+                           lambda: [Case("x = 3", (3,))], hint="list"))
+    try:
+        result = check("guard_listing", lambda x: (i for i in range(x)))
+        assert result.mistake == "generic.generator" and "list(...)" in result.message
+        assert "np.array" not in result.message
+    finally:
+        core._REGISTRY.pop("guard_listing")

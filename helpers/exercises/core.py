@@ -90,6 +90,9 @@ class Mistake:
     ``on_error(exc, case)`` recognises the mistake by the exception the learner's
     function raised on a valid input (cv2's "Can't parse 'pt1'" for float points): the
     result is then an error that names the mistake instead of the bare exception.
+    ``on_no_raise`` marks a mistake that explains why bad input gave a result instead of
+    the exception the case requires (NaN refused but inf let through): its ``detect``
+    sees a Run whose ``expected`` is None; such mistakes are tried only then.
     """
 
     id: str
@@ -99,6 +102,7 @@ class Mistake:
     example: Optional[Callable] = None
     on_type: bool = False
     on_error: Optional[Callable[[BaseException, "Case"], bool]] = None
+    on_no_raise: bool = False
 
     def explains(self, exc: BaseException, case: "Case") -> bool:
         """True when this mistake's ``on_error`` recognises the exception ``exc``."""
@@ -512,10 +516,12 @@ def _kind_of_result(got: Any, expected: Any) -> Optional[tuple]:
                 "of returning it)?")
     if inspect.isgenerator(got) or (hasattr(got, "__next__") and hasattr(got, "__iter__")
                                     and not isinstance(got, (np.ndarray, str, bytes))):
+        build = ("`np.array(list(...))`" if isinstance(expected, np.ndarray)
+                 else "`list(...)`, or a list comprehension in [...] rather than (...)" if isinstance(expected, list)
+                 else "the value itself")
         return ("generic.generator",
                 f"your function returned a {type(got).__name__} (a lazy sequence that has not been computed "
-                f"yet). Build the result itself: e.g. `np.array(list(...))` or a list comprehension in "
-                f"[...] rather than (...).")
+                f"yet), where {describe(expected)} is due. Build the result itself: {build}.")
     return None
 
 
@@ -570,6 +576,12 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
                            f"for {case.label}{_first_error_line(exc)}.")
     got = outcome.value
     if case.raises is not None:
+        run = Run(case, None, got, outcome.warnings)
+        for mistake in exercise.mistakes:
+            if mistake.on_no_raise and mistake.matches(run, compare):
+                return CheckResult(name, INCORRECT, f"for {case.label}, your function returned {describe(got)} "
+                                                    f"instead of raising {case.raises.__name__}: {mistake.message}",
+                                   mistake=mistake.id)
         return CheckResult(name, INCORRECT,
                            f"for {case.label}, your function returned {describe(got)} instead of raising "
                            f"{case.raises.__name__}: bad input should fail loudly, not give a wrong answer.",
@@ -596,7 +608,7 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
         return None
     kind = isinstance(problem, KindProblem)
     for mistake in exercise.mistakes:
-        if mistake.on_type == kind and mistake.matches(run, compare):
+        if mistake.on_type == kind and not mistake.on_no_raise and mistake.matches(run, compare):
             return CheckResult(name, INCORRECT, f"for {case.label}: {mistake.message}", mistake=mistake.id)
     if problem is None:
         return CheckResult(name, INCORRECT,
