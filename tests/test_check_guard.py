@@ -200,3 +200,34 @@ def test_a_generator_where_a_list_is_due_is_told_to_build_a_list():
         assert "np.array" not in result.message
     finally:
         core._REGISTRY.pop("guard_listing")
+
+
+def test_a_known_mistake_explains_an_unhelpful_exception_message():
+    def reference(lines):
+        """Reference: ValueError naming the 1-based number of the first empty line."""
+        for number, line in enumerate(lines, start=1):
+            if not line:
+                raise ValueError(f"line {number} is empty")
+        return lines
+    core.register(Exercise(
+        "guard_lines", "99_test", reference,
+        lambda: [Case("['a', '', 'b']", (["a", "", "b"],), raises=ValueError, raises_mentions=("line 2",))],
+        hint="enumerate(..., start=1)", mistakes=[core.Mistake(
+            "guard_lines.counted_from_zero", "count lines from 1: enumerate(lines, start=1)",
+            detect=lambda run: isinstance(run.got, ValueError) and "line 1" in str(run.got), on_no_raise=True)]))
+    try:
+        def from_zero(lines):
+            for number, line in enumerate(lines):
+                if not line:
+                    raise ValueError(f"line {number} is empty")
+            return lines
+        result = check("guard_lines", from_zero)
+        assert result.mistake == "guard_lines.counted_from_zero" and "start=1" in result.message
+        result = check("guard_lines", lambda lines: _raise_value_error("empty line"))
+        assert result.mistake == "generic.raise_message"
+    finally:
+        core._REGISTRY.pop("guard_lines")
+
+
+def _raise_value_error(text):
+    raise ValueError(text)

@@ -90,9 +90,11 @@ class Mistake:
     ``on_error(exc, case)`` recognises the mistake by the exception the learner's
     function raised on a valid input (cv2's "Can't parse 'pt1'" for float points): the
     result is then an error that names the mistake instead of the bare exception.
-    ``on_no_raise`` marks a mistake that explains why bad input gave a result instead of
-    the exception the case requires (NaN refused but inf let through): its ``detect``
-    sees a Run whose ``expected`` is None; such mistakes are tried only then.
+    ``on_no_raise`` marks a mistake that explains why a case that requires an exception
+    went wrong: bad input gave a result (NaN refused but inf let through), or the
+    exception's message misses what it must say (a line number counted from 0). Its
+    ``detect`` sees a Run whose ``expected`` is None and whose ``got`` is the returned
+    value or the raised exception; such mistakes are tried only then.
     """
 
     id: str
@@ -262,8 +264,11 @@ def compare_arrays(expected: np.ndarray, got: Any, atol: float = 1e-5, rtol: flo
     if not close.all():
         idx = tuple(int(i) for i in np.argwhere(~close)[0])
         diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an all-NaN difference: nanmax warns, and says nan
+            largest = np.nanmax(diff)
         return (f"{what} differs at index {idx}: got {_plain(got[idx])}, expected {_plain(expected[idx])} "
-                f"(largest difference {np.nanmax(diff):.3g})")
+                f"(largest difference {largest:.3g})")
     return None
 
 
@@ -315,6 +320,62 @@ def inputs_equal(before: Any, after: Any) -> bool:
         return bool(before == after)
     except Exception:
         return True
+
+
+# --------------------------------------------------------------------------- #
+# Recognising a mistake by its behaviour
+# --------------------------------------------------------------------------- #
+_FAILED = object()  # a wrong answer that raised
+
+
+def _quiet_call(fn, case):
+    """``fn`` on a copy of ``case``'s arguments, quietly; _FAILED when it raises."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                return fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    except Exception:
+        return _FAILED
+
+
+def _history(run, name):
+    """(exercise, the value cases before ``run.case``, their reference outputs); kept in run.memo."""
+    key = ("history", name)
+    if key not in run.memo:
+        exercise = get_exercise(name)
+        cases = exercise.cases()
+        labels = [case.label for case in cases]
+        earlier = cases[:labels.index(run.case.label)] if run.case.label in labels else []
+        earlier = [case for case in earlier if case.raises is None]
+        run.memo[key] = (exercise, earlier, [_quiet_call(exercise.reference, case) for case in earlier])
+    return run.memo[key]
+
+
+def behaves_like(name, *wrong_answers):
+    """A ``detect`` predicate for exercise ``name``: one of ``wrong_answers`` gives the learner's
+    output on the failing case, is wrong there, and passes every earlier case (as the learner's
+    function did)."""
+
+    def detect(run):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # comparing arrays full of nan warns; it means nothing here
+            return _behaves(run)
+
+    def _behaves(run):
+        exercise, earlier, expected = _history(run, name)
+        compare = exercise.comparator()
+        for wrong in wrong_answers:
+            here = _quiet_call(wrong, run.case)
+            if here is _FAILED or compare(here, run.got, run.case) is not None:
+                continue
+            if compare(run.expected, here, run.case) is None:
+                continue  # this wrong answer is right on this case: it does not explain the failure
+            if all(compare(want, _quiet_call(wrong, case), case) is None for case, want in zip(earlier, expected)):
+                return True
+        return False
+
+    return detect
 
 
 # --------------------------------------------------------------------------- #
@@ -525,6 +586,15 @@ def _kind_of_result(got: Any, expected: Any) -> Optional[tuple]:
     return None
 
 
+def _explain_raise(exercise: Exercise, case: Case, got: Any, compare) -> Optional[Mistake]:
+    """The on_no_raise mistake that explains a missing or unhelpful exception, if one does."""
+    run = Run(case, None, got, [])
+    for mistake in exercise.mistakes:
+        if mistake.on_no_raise and mistake.matches(run, compare):
+            return mistake
+    return None
+
+
 def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Printed,
               clock: _Clock) -> Optional[CheckResult]:
     """Run one case; a CheckResult when it fails, None when it passes."""
@@ -561,6 +631,10 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
             text = safe_str(exc)
             missing = [m for m in case.raises_mentions if str(m) not in text]
             if missing:
+                explained = _explain_raise(exercise, case, exc, compare)
+                if explained is not None:
+                    return CheckResult(name, INCORRECT, f"for {case.label}, your {type(exc).__name__} says "
+                                                        f"{text!r}: {explained.message}", mistake=explained.id)
                 return CheckResult(name, INCORRECT,
                                    f"for {case.label}, your {type(exc).__name__} says {text!r}; a helpful "
                                    f"message should mention {', '.join(map(repr, missing))}.",
@@ -576,12 +650,11 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
                            f"for {case.label}{_first_error_line(exc)}.")
     got = outcome.value
     if case.raises is not None:
-        run = Run(case, None, got, outcome.warnings)
-        for mistake in exercise.mistakes:
-            if mistake.on_no_raise and mistake.matches(run, compare):
-                return CheckResult(name, INCORRECT, f"for {case.label}, your function returned {describe(got)} "
-                                                    f"instead of raising {case.raises.__name__}: {mistake.message}",
-                                   mistake=mistake.id)
+        explained = _explain_raise(exercise, case, got, compare)
+        if explained is not None:
+            return CheckResult(name, INCORRECT, f"for {case.label}, your function returned {describe(got)} "
+                                                f"instead of raising {case.raises.__name__}: {explained.message}",
+                               mistake=explained.id)
         return CheckResult(name, INCORRECT,
                            f"for {case.label}, your function returned {describe(got)} instead of raising "
                            f"{case.raises.__name__}: bad input should fail loudly, not give a wrong answer.",

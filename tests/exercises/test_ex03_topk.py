@@ -1,4 +1,7 @@
-"""Notebook 03 checks reject the top-K and label mistakes learners really make, accept correct variants."""
+"""Notebook 03 checks reject the top-K and label mistakes learners really make, name each one by its
+id, and accept correct variants written differently from the reference."""
+import heapq
+import os
 import re
 
 import numpy as np
@@ -12,23 +15,138 @@ def _k_ok(probs, k):
         raise ValueError(f"k={k} but only {probs.shape[-1]} classes")
 
 
+def _take(probs, idx):
+    return idx.astype(np.int64), np.take_along_axis(probs, idx, -1)
+
+
 # --------------------------------------------------------------------------- #
-# top_k
+# top_k: the order
 # --------------------------------------------------------------------------- #
 def test_ascending_slice_from_the_front():
     def top_k(probs, k=5):
         _k_ok(probs, k)
-        idx = np.argsort(probs, axis=-1)[..., :k]
-        return idx.astype(np.int64), np.take_along_axis(probs, idx, -1)
-    assert_rejected("top_k", top_k, "smallest")
+        return _take(probs, np.argsort(probs, axis=-1)[..., :k])
+    assert_rejected("top_k", top_k, "smallest", mistake="top_k.smallest")
+
+
+def test_descending_sort_sliced_from_the_end():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, np.argsort(-probs, axis=-1, kind="stable")[..., -k:])
+    assert_rejected("top_k", top_k, "smallest", mistake="top_k.smallest")
 
 
 def test_ascending_slice_from_the_end():
     def top_k(probs, k=5):
         _k_ok(probs, k)
-        idx = np.argsort(probs, axis=-1)[..., -k:]
-        return idx.astype(np.int64), np.take_along_axis(probs, idx, -1)
-    assert_rejected("top_k", top_k, "ascending order")
+        return _take(probs, np.argsort(probs, axis=-1)[..., -k:])
+    assert_rejected("top_k", top_k, "ascending order", mistake="top_k.ascending")
+
+
+def test_values_taken_from_the_negated_scores():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        neg = -probs
+        idx = np.argsort(neg, axis=-1, kind="stable")[..., :k]
+        return idx, np.sort(neg, axis=-1)[..., :k]
+    assert_rejected("top_k", top_k, "negated", mistake="top_k.negated_values")
+
+
+def test_one_minus_probabilities_loses_tiny_values():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, np.argsort(1 - probs, axis=-1, kind="stable")[..., :k])
+    assert_rejected("top_k", top_k, "1 - probs", mistake="top_k.one_minus")
+
+
+def test_largest_in_size_is_not_largest():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, np.argsort(-np.abs(probs), axis=-1, kind="stable")[..., :k])
+    result = assert_rejected("top_k", top_k, "largest in size", "differs")
+    assert result.mistake is None, "no known mistake explains it: the plain comparison message stands"
+
+
+def test_argpartition_unsorted():
+    """np.argpartition's order depends on the NumPy build: the k out of order, or only the ties."""
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, np.argpartition(-probs, k - 1, axis=-1)[..., :k])
+    result = assert_rejected("top_k", top_k, "argpartition")
+    assert result.mistake in ("top_k.unsorted", "top_k.ties_order"), result
+
+
+def test_right_classes_sorted_by_index():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, np.sort(np.argsort(-probs, axis=-1, kind="stable")[..., :k], axis=-1))
+    assert_rejected("top_k", top_k, "k largest values", "not largest first", mistake="top_k.unsorted")
+
+
+# --------------------------------------------------------------------------- #
+# top_k: ties
+# --------------------------------------------------------------------------- #
+def test_reversed_sort_puts_ties_high_index_first():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, np.flip(np.argsort(probs, axis=-1, kind="stable"), axis=-1)[..., :k])
+    assert_rejected("top_k", top_k, "highest index first", mistake="top_k.ties_reversed")
+
+
+def test_reversed_with_double_colon_on_the_last_axis():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        order = np.argsort(probs, axis=-1, kind="stable")[..., ::-1]
+        return _take(probs, order[..., :k])
+    assert_rejected("top_k", top_k, "reverses the ties", mistake="top_k.ties_reversed")
+
+
+def test_heapsort_is_not_stable():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, np.argsort(-probs, axis=-1, kind="heapsort")[..., :k])
+    assert_rejected("top_k", top_k, "kind='stable'", mistake="top_k.ties_order")
+
+
+def test_unstable_default_sort_on_many_ties():
+    many_ties = np.zeros(1000, np.float32)
+    many_ties[[3, 500, 999]] = [0.5, 0.3, 0.2]
+    if np.array_equal(np.argsort(-many_ties)[:6], np.argsort(-many_ties, kind="stable")[:6]):
+        pytest.skip("this NumPy build's default sort happens to keep these ties in order")
+
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, np.argsort(-probs, axis=-1)[..., :k])
+    assert_rejected("top_k", top_k, "kind='stable'", mistake="top_k.ties_order")
+
+
+# --------------------------------------------------------------------------- #
+# top_k: shapes and axes
+# --------------------------------------------------------------------------- #
+def test_reversed_argsort_then_fancy_index_on_a_batch():
+    """The issue's case: works on one image, raises a raw IndexError on a batch."""
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx = np.argsort(probs)[::-1][:k]
+        return idx, probs[idx]
+    assert_rejected("top_k", top_k, "IndexError", "(N, C) batch", "take_along_axis", status="error",
+                    mistake="top_k.batch_indexing")
+
+
+def test_reversed_rows_then_take_along_axis():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx = np.argsort(probs, axis=-1)[::-1][:k]
+        return idx, np.take_along_axis(probs, idx, axis=-1)
+    assert_rejected("top_k", top_k, "[::-1]", status="error", mistake="top_k.batch_indexing")
+
+
+def test_first_k_rows_instead_of_first_k_classes():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx = np.argsort(-probs, axis=-1, kind="stable")[:k]
+        return idx, -np.sort(-probs, axis=-1)[:k]
+    assert_rejected("top_k", top_k, "all C classes", "[..., :k]", mistake="top_k.whole_rows")
 
 
 def test_sorting_the_wrong_axis():
@@ -36,7 +154,15 @@ def test_sorting_the_wrong_axis():
         _k_ok(probs, k)
         idx = np.argsort(-probs, axis=0, kind="stable")[:k]
         return idx.astype(np.int64), np.take_along_axis(probs, idx, 0)
-    assert_rejected("top_k", top_k, "axis 0")
+    assert_rejected("top_k", top_k, "axis 0", mistake="top_k.axis_0")
+
+
+def test_hard_coded_axis_1():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        return idx, np.take_along_axis(probs, idx, axis=1)
+    assert_rejected("top_k", top_k, "fixed axis", "axis=-1", status="error", mistake="top_k.fixed_axis")
 
 
 def test_flattened_ranking():
@@ -45,31 +171,64 @@ def test_flattened_ranking():
         flat = probs.ravel()
         idx = np.argsort(-flat, kind="stable")[:k]
         return idx.astype(np.int64), flat[idx]
-    assert_rejected("top_k", top_k, "flattened")
+    assert_rejected("top_k", top_k, "flattened", mistake="top_k.flattened")
 
 
-def test_reversed_sort_puts_ties_high_index_first():
+def test_vector_returned_as_a_batch():
     def top_k(probs, k=5):
-        _k_ok(probs, k)
-        idx = np.flip(np.argsort(probs, axis=-1, kind="stable"), axis=-1)[..., :k]
-        return idx.astype(np.int64), np.take_along_axis(probs, idx, -1)
-    assert_rejected("top_k", top_k, "highest index first")
+        p = np.atleast_2d(probs)
+        _k_ok(p, k)
+        return _take(p, np.argsort(-p, axis=1, kind="stable")[:, :k])
+    assert_rejected("top_k", top_k, "shape (k,), not (1, k)", mistake="top_k.vector_as_batch")
 
 
-def test_argpartition_unsorted():
+def test_batch_of_one_squeezed():
     def top_k(probs, k=5):
-        _k_ok(probs, k)
-        idx = np.argpartition(-probs, k - 1, axis=-1)[..., :k]
-        return idx.astype(np.int64), np.take_along_axis(probs, idx, -1)
-    assert_rejected("top_k", top_k, "argpartition")
+        p = np.atleast_2d(probs)
+        _k_ok(p, k)
+        idx, vals = _take(p, np.argsort(-p, axis=1, kind="stable")[:, :k])
+        return np.squeeze(idx), np.squeeze(vals)
+    assert_rejected("top_k", top_k, "batch of one", "np.squeeze", mistake="top_k.batch_squeezed")
 
 
+# --------------------------------------------------------------------------- #
+# top_k: what it returns
+# --------------------------------------------------------------------------- #
 def test_values_and_indices_swapped():
     def top_k(probs, k=5):
         _k_ok(probs, k)
         idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
         return np.take_along_axis(probs, idx, -1), idx
-    assert_rejected("top_k", top_k, "(values, indices)")
+    assert_rejected("top_k", top_k, "(values, indices)", mistake="top_k.swapped")
+
+
+def test_indices_only():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+    assert_rejected("top_k", top_k, "indices only", mistake="top_k.indices_only")
+
+
+def test_values_only():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return np.take_along_axis(probs, np.argsort(-probs, axis=-1, kind="stable")[..., :k], -1)
+    assert_rejected("top_k", top_k, "values only", mistake="top_k.values_only")
+
+
+def test_a_list_instead_of_a_tuple():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return list(_take(probs, np.argsort(-probs, axis=-1, kind="stable")[..., :k]))
+    assert_rejected("top_k", top_k, "tuple of 2", mistake="generic.wrong_type")
+
+
+def test_python_lists_instead_of_arrays():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx, vals = _take(probs, np.argsort(-probs, axis=-1, kind="stable")[..., :k])
+        return idx.tolist(), vals.tolist()
+    assert_rejected("top_k", top_k, "NumPy array", mistake="generic.wrong_type")
 
 
 def test_int32_indices():
@@ -77,14 +236,56 @@ def test_int32_indices():
         _k_ok(probs, k)
         idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
         return idx.astype(np.int32), np.take_along_axis(probs, idx, -1)
-    assert_rejected("top_k", top_k, "int64")
+    assert_rejected("top_k", top_k, "int64", mistake="top_k.int_not_int64")
 
 
+def test_values_converted_to_float64():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+        return idx, np.take_along_axis(probs, idx, -1).astype(float)
+    assert_rejected("top_k", top_k, "changed dtype", mistake="top_k.values_dtype")
+
+
+# --------------------------------------------------------------------------- #
+# top_k: k against the number of classes
+# --------------------------------------------------------------------------- #
 def test_k_too_large_silently_truncated():
     def top_k(probs, k=5):
         idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
         return idx, np.take_along_axis(probs, idx, -1)
-    assert_rejected("top_k", top_k, "instead of raising ValueError")
+    assert_rejected("top_k", top_k, "instead of raising ValueError", mistake="generic.no_raise")
+
+
+def test_k_compared_with_len_of_a_batch():
+    def top_k(probs, k=5):
+        if k > len(probs):
+            raise ValueError(f"k={k} is more than {len(probs)}")
+        return _take(probs, np.argsort(-probs, axis=-1, kind="stable")[..., :k])
+    assert_rejected("top_k", top_k, "len(probs)", "shape[-1]", status="error", mistake="top_k.k_against_images")
+
+
+def test_k_equal_to_the_classes_rejected():
+    def top_k(probs, k=5):
+        if k >= probs.shape[-1]:
+            raise ValueError(f"k={k} must be smaller than the {probs.shape[-1]} classes")
+        return _take(probs, np.argsort(-probs, axis=-1, kind="stable")[..., :k])
+    assert_rejected("top_k", top_k, "full ranking", "not >=", status="error", mistake="top_k.k_equal_rejected")
+
+
+def test_k_error_without_the_numbers():
+    def top_k(probs, k=5):
+        if k > probs.shape[-1]:
+            raise ValueError("k is too large")
+        return _take(probs, np.argsort(-probs, axis=-1, kind="stable")[..., :k])
+    assert_rejected("top_k", top_k, "should mention", mistake="generic.raise_message")
+
+
+def test_k_checked_with_an_assert():
+    def top_k(probs, k=5):
+        assert k <= probs.shape[-1], f"k={k} > {probs.shape[-1]}"
+        return _take(probs, np.argsort(-probs, axis=-1, kind="stable")[..., :k])
+    assert_rejected("top_k", top_k, "should raise ValueError", mistake="generic.wrong_exception")
 
 
 def test_top_k_correct_variants():
@@ -97,17 +298,47 @@ def test_top_k_correct_variants():
         vals = np.take_along_axis(p, idx, 1)
         return (idx[0], vals[0]) if probs.ndim == 1 else (idx, vals)
 
-    def partition_then_sort(probs, k=5):
+    def mergesort(probs, k=5):
         c = probs.shape[-1]
         if k > c:
             raise ValueError(f"asked for top {k} of {c}")
-        # stable descending: sort by (-value, index)
         order = np.argsort(-probs, axis=-1, kind="mergesort")
         idx = order[..., :k].astype("int64")
         return idx, np.take_along_axis(probs, idx, axis=-1)
 
-    assert_accepted("top_k", lexsort)
-    assert_accepted("top_k", partition_then_sort)
+    def reversed_then_stable(probs, k=5):
+        c = probs.shape[-1]
+        if k > c:
+            raise ValueError(f"k ({k}) > number of classes ({c})")
+        # a stable ascending sort of the reversed row, read backwards: ties come out lowest index first
+        idx = (c - 1) - np.argsort(probs[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
+        return idx.astype(np.int64), np.take_along_axis(probs, idx, axis=-1)
+
+    def argmax_loop(probs, k=5):
+        p = np.atleast_2d(np.array(probs, dtype=probs.dtype))
+        if k > p.shape[1]:
+            raise ValueError(f"k={k} exceeds {p.shape[1]} classes")
+        work = p.astype(np.float64)
+        idx = np.empty((p.shape[0], k), np.int64)
+        for j in range(k):
+            best = np.argmax(work, axis=1)  # the first maximum: the lowest index among ties
+            idx[:, j] = best
+            work[np.arange(p.shape[0]), best] = -np.inf
+        vals = np.take_along_axis(p, idx, 1)
+        return (idx[0], vals[0]) if probs.ndim == 1 else (idx, vals)
+
+    def python_sorted(probs, k=5):
+        p = np.atleast_2d(probs)
+        n, c = p.shape
+        if k > c:
+            raise ValueError(f"k={k} but {c} classes")
+        rows = [sorted(range(c), key=lambda i, r=r: -r[i])[:k] for r in p]
+        idx = np.array(rows, dtype=np.int64)
+        vals = np.take_along_axis(p, idx, 1)
+        return (idx[0], vals[0]) if probs.ndim == 1 else (idx, vals)
+
+    for answer in (lexsort, mergesort, reversed_then_stable, argmax_loop, python_sorted):
+        assert_accepted("top_k", answer)
 
 
 # --------------------------------------------------------------------------- #
@@ -116,7 +347,7 @@ def test_top_k_correct_variants():
 def _strict(text):
     """The error handling a careful learner adds; the tests below vary the parsing."""
     lines = text.rstrip().splitlines()
-    if len(lines) == 1 and lines[0].endswith(".txt"):
+    if len(lines) == 1 and lines[0].strip().endswith(".txt"):
         raise ValueError("that is a path, pass the text")
     for n, line in enumerate(lines, 1):
         if not line.strip():
@@ -124,16 +355,27 @@ def _strict(text):
     return lines
 
 
+def _synset_first_name(line):
+    line = line.strip()
+    return re.sub(r"^n\d{8}\s+", "", line).split(",")[0].strip()
+
+
 def test_synset_ids_kept():
     def parse_labels(text):
         return [line.strip() for line in _strict(text)]
-    assert_rejected("parse_labels", parse_labels, "synset ids")
+    assert_rejected("parse_labels", parse_labels, "synset ids", mistake="parse_labels.synset_id_kept")
+
+
+def test_synset_id_kept_with_a_tab():
+    def parse_labels(text):
+        return [re.sub(r"^n\d{8} ", "", line.strip()).split(",")[0] for line in _strict(text)]
+    assert_rejected("parse_labels", parse_labels, "space or tab", mistake="parse_labels.synset_id_kept")
 
 
 def test_all_synonyms_kept():
     def parse_labels(text):
         return [re.sub(r"^n\d+ ", "", line.strip()) for line in _strict(text)]
-    assert_rejected("parse_labels", parse_labels, "every synonym")
+    assert_rejected("parse_labels", parse_labels, "every synonym", mistake="parse_labels.synonyms_kept")
 
 
 def test_one_word_kept():
@@ -141,12 +383,13 @@ def test_one_word_kept():
         out = []
         for line in _strict(text):
             parts = line.split()
-            out.append(parts[1].rstrip(",") if parts[0][1:].isdigit() else line.strip())
+            out.append(parts[1].rstrip(",") if parts[0][1:].isdigit() else parts[-1])
         return out
-    assert_rejected("parse_labels", parse_labels, "split the line on spaces")
+    assert_rejected("parse_labels", parse_labels, "split the line on spaces", mistake="parse_labels.one_word")
 
 
 def test_trailing_blank_lines_kept():
+    """A list one name too long is a value problem (its names are all str), so the mistake is named."""
     def parse_labels(text):
         if text.strip().endswith(".txt"):
             raise ValueError("a path")
@@ -157,7 +400,7 @@ def test_trailing_blank_lines_kept():
         if "" in names[:-1] and names[names.index(""):] != [""] * len(names[names.index(""):]):
             raise ValueError(f"line {names.index('') + 1} is empty")
         return names
-    assert_rejected("parse_labels", parse_labels, "empty names")
+    assert_rejected("parse_labels", parse_labels, "empty names", mistake="parse_labels.trailing_empty_names")
 
 
 def test_carriage_returns_kept():
@@ -165,7 +408,61 @@ def test_carriage_returns_kept():
         _strict(text)
         return [line.split(" ", 1)[1].split(",")[0] if re.match(r"n\d{8} ", line) else line
                 for line in text.rstrip("\n").split("\n")]
-    assert_rejected("parse_labels", parse_labels, "strip each line")
+    assert_rejected("parse_labels", parse_labels, "strip each name", mistake="parse_labels.whitespace_kept")
+
+
+def test_only_the_right_side_stripped():
+    def parse_labels(text):
+        return [re.sub(r"^n\d{8}\s+", "", line.rstrip()).split(",")[0] for line in _strict(text)]
+    assert_rejected("parse_labels", parse_labels, "spaces, tabs", mistake="parse_labels.whitespace_kept")
+
+
+def test_plain_names_starting_with_n_taken_for_synsets():
+    def parse_labels(text):
+        out = []
+        for line in _strict(text):
+            line = line.strip()
+            out.append(line.split(maxsplit=1)[-1].split(",")[0] if line.startswith("n") else line)
+        return out
+    assert_rejected("parse_labels", parse_labels, "night snake", "8 digits", mistake="parse_labels.synset_by_first_letter")
+
+
+def test_synset_regex_without_the_digit_count():
+    def parse_labels(text):
+        return [re.sub(r"^n\d*\s*", "", line.strip()).split(",")[0].strip() for line in _strict(text)]
+    assert_rejected("parse_labels", parse_labels, "exactly 8 digits", mistake="parse_labels.synset_by_first_letter")
+
+
+def test_synset_split_fails_on_a_plain_n_name():
+    def parse_labels(text):
+        out = []
+        for line in _strict(text):
+            line = line.strip()
+            out.append(line.split(" ", 1)[1].split(",")[0] if line[0] == "n" else line)
+        return out
+    assert_rejected("parse_labels", parse_labels, "IndexError", "8 digits", status="error",
+                    mistake="parse_labels.synset_by_first_letter")
+
+
+def test_synset_without_a_comma_with_find():
+    def parse_labels(text):
+        out = []
+        for line in _strict(text):
+            line = line.strip()
+            out.append(line[10:line.find(",")] if re.match(r"n\d{8}\s", line) else line)
+        return out
+    assert_rejected("parse_labels", parse_labels, "no comma", mistake="parse_labels.synset_without_comma")
+
+
+def test_synset_without_a_comma_with_index():
+    def parse_labels(text):
+        out = []
+        for line in _strict(text):
+            line = line.strip()
+            out.append(line[10:line.index(",")] if re.match(r"n\d{8}\s", line) else line)
+        return out
+    assert_rejected("parse_labels", parse_labels, "substring not found", "no comma", status="error",
+                    mistake="parse_labels.synset_without_comma")
 
 
 def test_blank_line_in_the_middle_skipped():
@@ -174,7 +471,37 @@ def test_blank_line_in_the_middle_skipped():
             raise ValueError("a path")
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return [re.sub(r"^n\d{8}\s+", "", line).split(",")[0] for line in lines]
-    assert_rejected("parse_labels", parse_labels, "instead of raising ValueError", "line 3")
+    assert_rejected("parse_labels", parse_labels, "instead of raising ValueError", "line 3",
+                    mistake="generic.no_raise")
+
+
+def test_whole_text_stripped_hides_a_blank_first_line():
+    """text.strip() instead of text.rstrip(): a blank line 1 disappears and every class shifts.
+    No value case can show it, so the generic no-raise message names it through the case's words."""
+    def parse_labels(text):
+        lines = text.strip().splitlines()
+        if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+            raise ValueError("a path: pass the file's text")
+        names = []
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                raise ValueError(f"line {n} is empty")
+            names.append(_synset_first_name(line))
+        return names
+    assert_rejected("parse_labels", parse_labels, "blank first line", "strip only the END",
+                    "instead of raising ValueError", mistake="generic.no_raise")
+
+
+def test_zero_based_line_numbers():
+    def parse_labels(text):
+        lines = text.rstrip().splitlines()
+        if len(lines) == 1 and lines[0].endswith(".txt"):
+            raise ValueError("a path: pass the file's text")
+        for i, line in enumerate(lines):
+            if not line.strip():
+                raise ValueError(f"line {i} is empty")
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "should mention '3'", mistake="generic.raise_message")
 
 
 def test_label_path_taken_as_a_label():
@@ -183,8 +510,91 @@ def test_label_path_taken_as_a_label():
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 raise ValueError(f"line {n} is empty")
-        return [re.sub(r"^n\d{8}\s+", "", line.strip()).split(",")[0] for line in lines]
-    assert_rejected("parse_labels", parse_labels, "instead of raising ValueError", "path")
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "instead of raising ValueError", "path",
+                    mistake="generic.no_raise")
+
+
+def test_path_recognised_only_when_the_file_exists():
+    def parse_labels(text):
+        if os.path.exists(text.strip()):
+            raise ValueError("that is a path: pass the file's text")
+        lines = _strict_without_path(text)
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "absolute path", "instead of raising ValueError",
+                    mistake="generic.no_raise")
+
+
+def _strict_without_path(text):
+    lines = text.rstrip().splitlines()
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            raise ValueError(f"line {n} is empty")
+    return lines
+
+
+def test_trailing_whitespace_lines_rejected():
+    def parse_labels(text):
+        lines = text.rstrip("\n").split("\n")
+        if len(lines) == 1 and lines[0].endswith(".txt"):
+            raise ValueError("a path: pass the text")
+        names = []
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                raise ValueError(f"line {n} is empty")
+            names.append(_synset_first_name(line))
+        return names
+    assert_rejected("parse_labels", parse_labels, "text.rstrip()", status="error",
+                    mistake="parse_labels.trailing_blank_rejected")
+
+
+def test_every_blank_line_rejected():
+    def parse_labels(text):
+        lines = text.splitlines()
+        if len(lines) == 1 and lines[0].endswith(".txt"):
+            raise ValueError("a path: pass the text")
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                raise ValueError(f"line {n} is empty")
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "harmless", status="error",
+                    mistake="parse_labels.trailing_blank_rejected")
+
+
+def test_any_single_line_taken_for_a_path():
+    def parse_labels(text):
+        lines = text.rstrip().splitlines()
+        if len(lines) == 1:
+            raise ValueError("a single line: that looks like a path")
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                raise ValueError(f"line {n} is empty")
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "one class", status="error",
+                    mistake="parse_labels.one_line_rejected")
+
+
+def test_repeated_names_dropped():
+    def parse_labels(text):
+        names = []
+        for line in _strict(text):
+            name = _synset_first_name(line)
+            if name not in names:
+                names.append(name)
+        return names
+    assert_rejected("parse_labels", parse_labels, "'crane'", "duplicates too", mistake="parse_labels.duplicates_dropped")
+
+
+def test_a_set_of_names():
+    def parse_labels(text):
+        return list(dict.fromkeys(_synset_first_name(line) for line in _strict(text)))
+    assert_rejected("parse_labels", parse_labels, "line i", mistake="parse_labels.duplicates_dropped")
+
+
+def test_a_tuple_of_names():
+    def parse_labels(text):
+        return tuple(_synset_first_name(line) for line in _strict(text))
+    assert_rejected("parse_labels", parse_labels, "list of str", mistake="generic.wrong_type")
 
 
 def test_parse_labels_correct_variants():
@@ -208,13 +618,27 @@ def test_parse_labels_correct_variants():
             raise ValueError(f"blank line at line {lines.index('') + 1}")
         out = []
         for line in lines:
-            head, _, rest = line.partition(" ")
+            head, _, rest = line.replace("\t", " ").partition(" ")
             synset = len(head) == 9 and head[0] == "n" and head[1:].isdigit()
             out.append(rest.partition(",")[0].strip() if synset else line)
         return out
 
-    assert_accepted("parse_labels", regex)
-    assert_accepted("parse_labels", partition)
+    def split_words(text):
+        stripped = text.rstrip()
+        if "\n" not in stripped and stripped.strip().endswith(".txt"):
+            raise ValueError(f"parse_labels wants the text, not the path {stripped.strip()!r}")
+        names = []
+        for number, line in enumerate(stripped.splitlines(), start=1):
+            words = line.split()
+            if not words:
+                raise ValueError(f"line {number}: no class name")
+            if re.fullmatch(r"n\d{8}", words[0]):
+                words = " ".join(words[1:]).split(",")[0].split()
+            names.append(" ".join(words))
+        return names
+
+    for answer in (regex, partition, split_words):
+        assert_accepted("parse_labels", answer)
 
 
 # --------------------------------------------------------------------------- #
@@ -227,45 +651,103 @@ def _checked(probs, labels):
     return p
 
 
+def _best(p, k):
+    return np.argsort(-p, axis=1, kind="stable")[:, :k]
+
+
 def test_numpy_scalars_in_tuples():
     def decode_predictions(probs, labels, k=5):
         p = _checked(probs, labels)
-        idx = np.argsort(-p, axis=1, kind="stable")[:, :k]
-        return [[(i, labels[i], row[i]) for i in r] for row, r in zip(p, idx)]
-    assert_rejected("decode_predictions", decode_predictions, "NumPy numbers", "float()")
+        return [[(i, labels[i], row[i]) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "NumPy numbers", "float()",
+                    mistake="decode_predictions.numpy_scalars")
+
+
+def test_numpy_probability_only():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[(int(i), labels[i], row[i]) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "np.float32", mistake="decode_predictions.numpy_scalars")
 
 
 def test_flat_list_for_one_image():
     def decode_predictions(probs, labels, k=5):
         p = _checked(probs, labels)
-        idx = np.argsort(-p, axis=1, kind="stable")[:, :k]
-        out = [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, idx)]
+        out = [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
         return out[0] if probs.ndim == 1 else out
-    assert_rejected("decode_predictions", decode_predictions, "ONE entry")
+    assert_rejected("decode_predictions", decode_predictions, "ONE entry",
+                    mistake="decode_predictions.flat_list_for_one_image")
+
+
+def test_vector_not_made_a_batch():
+    def decode_predictions(probs, labels, k=5):
+        if len(labels) != probs.shape[-1]:
+            raise ValueError(f"{len(labels)} labels for {probs.shape[-1]} classes")
+        order = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+        values = np.take_along_axis(probs, order, -1)
+        return [[(int(i), labels[i], float(v)) for i, v in zip(ri, rv)] for ri, rv in zip(order, values)]
+    assert_rejected("decode_predictions", decode_predictions, "batch of one", status="error",
+                    mistake="decode_predictions.vector_not_batched")
+
+
+def test_columns_indexed_on_a_vector():
+    def decode_predictions(probs, labels, k=5):
+        if len(labels) != probs.shape[-1]:
+            raise ValueError(f"{len(labels)} labels for {probs.shape[-1]} classes")
+        order = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+        return [[(int(i), labels[i], float(probs[n, i])) for i in row] for n, row in enumerate(order)]
+    assert_rejected("decode_predictions", decode_predictions, "np.atleast_2d", status="error",
+                    mistake="decode_predictions.vector_not_batched")
 
 
 def test_labels_off_by_one():
     def decode_predictions(probs, labels, k=5):
         p = _checked(probs, labels)
-        idx = np.argsort(-p, axis=1, kind="stable")[:, :k]
-        return [[(int(i), labels[i - 1], float(row[i])) for i in r] for row, r in zip(p, idx)]
-    assert_rejected("decode_predictions", decode_predictions, "shifted by one")
+        return [[(int(i), labels[i - 1], float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "shifted by one",
+                    mistake="decode_predictions.shifted_labels")
 
 
 def test_percentages():
     def decode_predictions(probs, labels, k=5):
         p = _checked(probs, labels)
-        idx = np.argsort(-p, axis=1, kind="stable")[:, :k]
-        return [[(int(i), labels[i], round(100 * float(row[i]), 2)) for i in r] for row, r in zip(p, idx)]
-    assert_rejected("decode_predictions", decode_predictions, "percentages")
+        return [[(int(i), labels[i], round(100 * float(row[i]), 2)) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "percentages", mistake="decode_predictions.percentages")
+
+
+def test_unrounded_percentages():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[(int(i), labels[i], 100.0 * float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "percentages", mistake="decode_predictions.percentages")
+
+
+def test_probability_formatted_as_text():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[(int(i), labels[i], f"{row[i]:.1%}") for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "text", mistake="decode_predictions.probability_as_text")
+
+
+def test_rounded_probabilities():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[(int(i), labels[i], round(float(row[i]), 4)) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "rounded", mistake="decode_predictions.rounded")
 
 
 def test_label_first():
     def decode_predictions(probs, labels, k=5):
         p = _checked(probs, labels)
-        idx = np.argsort(-p, axis=1, kind="stable")[:, :k]
-        return [[(labels[i], int(i), float(row[i])) for i in r] for row, r in zip(p, idx)]
-    assert_rejected("decode_predictions", decode_predictions, "tuple order")
+        return [[(labels[i], int(i), float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "tuple order", mistake="decode_predictions.tuple_order")
+
+
+def test_probability_first():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[(float(row[i]), int(i), labels[i]) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "tuple order", mistake="decode_predictions.tuple_order")
 
 
 def test_ascending():
@@ -273,16 +755,61 @@ def test_ascending():
         p = _checked(probs, labels)
         idx = np.argsort(p, axis=1, kind="stable")[:, -k:]
         return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, idx)]
-    assert_rejected("decode_predictions", decode_predictions, "ascending")
+    assert_rejected("decode_predictions", decode_predictions, "ascending", mistake="decode_predictions.ascending")
+
+
+def test_least_likely_classes():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        idx = np.argsort(p, axis=1)[:, :k]
+        return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, idx)]
+    assert_rejected("decode_predictions", decode_predictions, "least likely", mistake="decode_predictions.least_likely")
+
+
+def test_k_ignored():
+    from helpers.labels import top_k
+
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        indices, values = top_k(p)
+        return [[(int(i), labels[i], float(v)) for i, v in zip(ri, rv)] for ri, rv in zip(indices, values)]
+    assert_rejected("decode_predictions", decode_predictions, "ignores k", mistake="decode_predictions.ignores_k")
 
 
 def test_label_count_not_checked():
     def decode_predictions(probs, labels, k=5):
         p = np.atleast_2d(probs)
-        idx = np.argsort(-p, axis=1, kind="stable")[:, :k]
         return [[(int(i), labels[i] if i < len(labels) else "?", float(row[i])) for i in r]
-                for row, r in zip(p, idx)]
-    assert_rejected("decode_predictions", decode_predictions, "instead of raising ValueError")
+                for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "instead of raising ValueError",
+                    mistake="generic.no_raise")
+
+
+def test_only_too_few_labels_checked():
+    def decode_predictions(probs, labels, k=5):
+        p = np.atleast_2d(probs)
+        if len(labels) < p.shape[1]:
+            raise ValueError(f"{len(labels)} labels for {p.shape[1]} classes")
+        return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "11 labels", "instead of raising ValueError",
+                    mistake="generic.no_raise")
+
+
+def test_label_count_compared_with_the_images():
+    def decode_predictions(probs, labels, k=5):
+        if len(labels) != len(probs):
+            raise ValueError(f"{len(labels)} labels for {len(probs)} classes")
+        p = np.atleast_2d(probs)
+        return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "shape[-1]", status="error",
+                    mistake="decode_predictions.count_against_images")
+
+
+def test_lists_instead_of_tuples():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[[int(i), labels[i], float(row[i])] for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "should be a tuple", mistake="generic.wrong_type")
 
 
 def test_decode_correct_variants():
@@ -305,18 +832,63 @@ def test_decode_correct_variants():
         vals = np.take_along_axis(p, idx, -1)
         return [list(zip(i.tolist(), [labels[j] for j in i], v.tolist())) for i, v in zip(idx, vals)]
 
-    assert_accepted("decode_predictions", with_tolist)
-    assert_accepted("decode_predictions", with_json_safe_items)
+    def with_heapq(probs, labels, k=5):
+        p = probs[np.newaxis] if probs.ndim == 1 else probs
+        if len(labels) != p.shape[1]:
+            raise ValueError(f"{len(labels)} labels do not fit {p.shape[1]} classes")
+        return [[(i, labels[i], float(row[i])) for i in heapq.nlargest(k, range(len(row)), key=row.__getitem__)]
+                for row in p]
+
+    def with_reference_top_k(probs, labels, k=5):
+        from helpers.labels import top_k
+        p = np.atleast_2d(probs)
+        if len(labels) != p.shape[-1]:
+            raise ValueError(f"{len(labels)} labels for {p.shape[-1]} classes")
+        indices, values = top_k(p, k)
+        return [[(int(i), str(labels[i]), float(v)) for i, v in zip(ri, rv)] for ri, rv in zip(indices, values)]
+
+    for answer in (with_tolist, with_json_safe_items, with_heapq, with_reference_top_k):
+        assert_accepted("decode_predictions", answer)
 
 
-def test_unstable_default_sort_on_many_ties():
-    many_ties = np.zeros(1000, np.float32)
-    many_ties[[3, 500, 999]] = [0.5, 0.3, 0.2]
-    if np.array_equal(np.argsort(-many_ties)[:6], np.argsort(-many_ties, kind="stable")[:6]):
-        pytest.skip("this NumPy build's default sort happens to keep these ties in order")
+@pytest.mark.parametrize("name", ('top_k', 'parse_labels', 'decode_predictions'))
+def test_case_labels_are_unique(name):
+    """A mistake's history (behaves_like) finds the failing case among the cases by its label."""
+    from helpers.exercises.core import get_exercise
+    labels = [case.label for case in get_exercise(name).cases()]
+    assert len(labels) == len(set(labels))
 
-    def top_k(probs, k=5):
-        _k_ok(probs, k)
-        idx = np.argsort(-probs, axis=-1)[..., :k]
-        return idx, np.take_along_axis(probs, idx, -1)
-    assert_rejected("top_k", top_k, "kind='stable'")
+
+def test_reference_top_k_on_every_case_against_a_full_stable_sort():
+    from helpers.exercises.core import get_exercise
+    exercise = get_exercise("top_k")
+    for case in exercise.cases():
+        if case.raises is not None:
+            with pytest.raises(ValueError):
+                exercise.reference(*case.args)
+            continue
+        probs, k = case.args[0], (case.args[1] if len(case.args) > 1 else 5)
+        indices, values = exercise.reference(*case.args)
+        order = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+        assert np.array_equal(indices, order) and indices.dtype == np.int64, case.label
+        assert np.array_equal(values, np.take_along_axis(probs, order, -1)) and values.dtype == probs.dtype
+
+
+def test_reference_parse_labels_on_every_case_as_worked_out_by_hand():
+    from helpers.exercises.core import get_exercise
+    exercise = get_exercise("parse_labels")
+    by_hand = [["cat", "dog", "hot dog"], ["tench", "goldfish", "great white shark", "tiger shark"],
+               ["background", "person", "bicycle"], ["red_circle", "blue_circle", "red_square"],
+               ["tench", "goldfish", "great white shark"], ["jack-o'-lantern", "potter's wheel", "T-shirt"],
+               ["person"], ["crane", "maillot", "crane", "maillot", "bath towel"],
+               ["nematode", "night snake", "neck brace", "nail"], ["tench", "goldfish"],
+               ["airliner", "racer", "oxygen mask"], ["cat", "dog"],
+               "line 3", "line 1", "line 2", "line 2", "path", "path", "path"]
+    cases = exercise.cases()
+    assert len(cases) == len(by_hand)
+    for case, want in zip(cases, by_hand):
+        if isinstance(want, str):
+            with pytest.raises(ValueError, match=want):
+                exercise.reference(*case.args)
+        else:
+            assert exercise.reference(*case.args) == want, case.label
