@@ -180,6 +180,46 @@ def _wrong_shape_is_transposed(run):
             and (width, height) != (height, width))
 
 
+def _nan_let_through(run):
+    """No ValueError for a map with a NaN, and the NaN kept (a range test alone never fires for NaN;
+    a map whose NaN was replaced first, np.nan_to_num, gives another mask)."""
+    prob, size, threshold = _args(run.case)
+    if not np.isnan(prob).any():
+        return False
+    with np.errstate(invalid="ignore"):
+        kept = _resized(prob, size) > threshold
+    return isinstance(run.got, np.ndarray) and run.got.dtype == bool and np.array_equal(run.got, kept)
+
+
+def _nan_replaced(run):
+    """No ValueError for a map with a NaN: the NaN was replaced first (np.nan_to_num), by 0, 1 or 0.5."""
+    prob, size, threshold = _args(run.case)
+    if not np.isnan(prob).any() or not (isinstance(run.got, np.ndarray) and run.got.dtype == bool):
+        return False
+    return any(np.array_equal(run.got, _resized(np.nan_to_num(prob, nan=value), size) > threshold)
+               for value in (0.0, 1.0, 0.5))
+
+
+def _clipped_instead_of_refused(run):
+    """No ValueError for values outside [0, 1]: the learner's mask is that of the clipped map
+    (and not that of the map as it is, which a learner who checks nothing returns)."""
+    prob, size, threshold = _args(run.case)
+    if np.isnan(prob).any() or not ((prob < 0) | (prob > 1)).any():
+        return False
+    clipped = _resized(np.clip(prob, 0, 1), size) > threshold
+    as_given = _resized(prob, size) > threshold
+    got = run.got
+    return (isinstance(got, np.ndarray) and got.dtype == bool and np.array_equal(got, clipped)
+            and not np.array_equal(clipped, as_given))
+
+
+def _negative_let_through(run):
+    """No ValueError for a map whose only bad values are below 0 (NaN and above 1 were refused)."""
+    prob = np.asarray(run.case.args[0])
+    return (isinstance(run.got, np.ndarray) and not np.isnan(prob).any()
+            and prob.max() <= 1 and prob.min() < 0)
+
+
 def _refused_a_valid_edge(exc, case):
     """A ValueError for a valid map that holds exactly 0 or exactly 1."""
     if not isinstance(exc, ValueError) or case.raises is not None:
@@ -245,6 +285,32 @@ def _example_quantised(prob, size, threshold=0.5):
 
 def _example_resize_bool(prob, size, threshold=0.5):
     return cv2.resize(_validated(prob) > threshold, size)
+
+
+def _example_nan_let_through(prob, size, threshold=0.5):
+    prob = np.asarray(prob, dtype=np.float32)
+    if prob.min() < 0 or prob.max() > 1:  # NaN compares False: it gets through
+        raise ValueError(f"prob must hold probabilities in [0, 1], got {prob.min()} to {prob.max()}")
+    return cv2.resize(prob, size) > threshold
+
+
+def _example_nan_replaced(prob, size, threshold=0.5):
+    prob = np.nan_to_num(np.asarray(prob, dtype=np.float32))  # NaN becomes 0
+    if prob.min() < 0 or prob.max() > 1:
+        raise ValueError("prob must hold probabilities in [0, 1]")
+    return cv2.resize(prob, size) > threshold
+
+
+def _example_clipped(prob, size, threshold=0.5):
+    prob = np.clip(np.asarray(prob, dtype=np.float32), 0, 1)
+    return cv2.resize(prob, size) > threshold
+
+
+def _example_negative_let_through(prob, size, threshold=0.5):
+    prob = np.asarray(prob, dtype=np.float32)
+    if np.isnan(prob).any() or prob.max() > 1:
+        raise ValueError("prob holds NaN or values above 1: logits, not probabilities")
+    return cv2.resize(prob, size) > threshold
 
 
 def _example_refuses_zero_and_one(prob, size, threshold=0.5):
@@ -324,6 +390,27 @@ register(Exercise(
                 on_error=lambda exc, case: (isinstance(exc, cv2.error)
                                             and "bool is not supported" in str(exc)),
                 example=_example_resize_bool),
+        Mistake("probability_to_mask.nan_not_refused",
+                "a NaN got through your check: every comparison with NaN is False (NaN < 0, NaN > 1, "
+                "and prob.max() > 1 when max() is NaN), so a range test alone never fires for it. Test "
+                "np.isnan(prob).any() as well, or refuse unless np.all((prob >= 0) & (prob <= 1)), "
+                "which NaN fails.",
+                detect=_nan_let_through, on_no_raise=True, example=_example_nan_let_through),
+        Mistake("probability_to_mask.nan_replaced",
+                "you replaced the NaN (np.nan_to_num) instead of refusing it: a NaN means a broken "
+                "output, and any number put in its place is a guess. Raise a ValueError when "
+                "np.isnan(prob).any().",
+                detect=_nan_replaced, on_no_raise=True, example=_example_nan_replaced),
+        Mistake("probability_to_mask.clipped",
+                "you clipped the map into [0, 1]: values outside it are logits or a broken output, and "
+                "clipping hides that. Refuse them: raise a ValueError when prob.min() < 0 or "
+                "prob.max() > 1 (or the map holds a NaN).",
+                detect=_clipped_instead_of_refused, on_no_raise=True, example=_example_clipped),
+        Mistake("probability_to_mask.negative_not_refused",
+                "a value below 0 got through your check: probabilities cannot be negative either. "
+                "Refuse prob.min() < 0 as well as prob.max() > 1 (with no tolerance: -0.0001 is "
+                "not a probability).",
+                detect=_negative_let_through, on_no_raise=True, example=_example_negative_let_through),
         Mistake("probability_to_mask.refuses_valid",
                 "0 and 1 are valid probabilities: refuse only NaN and values below 0 or above 1 "
                 "(prob.min() < 0 or prob.max() > 1), not 0 and 1 themselves.",

@@ -5,6 +5,7 @@ known wrong method gives on the failing case (with the same tolerance as the com
 or a shape that is the right one transposed, or a dtype that is not the one due. An answer
 that no diagnosis recognises gets the plain comparison message, never a guess.
 """
+import math
 import re
 
 import cv2
@@ -41,6 +42,37 @@ def _voc_one_level(n):
     """Only the lowest three bits of each label are used (the loop over bit levels is missing)."""
     labels = np.arange(n)
     return np.stack([((labels >> c) & 1) * 128 for c in range(3)], axis=1)
+
+
+def _voc_few_levels(n):
+    """The loop over bit levels stops after 2..7 levels: labels with more bits lose the higher ones."""
+    labels = np.arange(n)
+    return [np.stack([sum(((labels >> (3 * level + c)) & 1) << (7 - level) for level in range(levels))
+                      for c in range(3)], axis=1)
+            for levels in range(2, 8)]
+
+
+def _voc_shifted_too_little(n):
+    """After each level the label is shifted right by 1 or 2 instead of 3: bits are used twice."""
+    wrongs = []
+    for step in (1, 2):
+        palette = np.zeros((n, 3), dtype=np.int64)
+        for row in range(n):
+            label = row
+            for level in range(8):
+                for channel in range(3):
+                    palette[row, channel] |= ((label >> channel) & 1) << (7 - level)
+                label >>= step
+        wrongs.append(palette)
+    return wrongs
+
+
+def _voc_default_not_256(run):
+    """Called without n, the learner's palette is a right VOC palette of another length."""
+    got = run.got
+    return (not run.case.args and not run.case.kwargs and isinstance(got, np.ndarray)
+            and got.ndim == 2 and got.shape[1] == 3 and got.shape[0] != 256
+            and _same_values(got, voc_colormap(got.shape[0])))
 
 
 def _voc_low_bits_first(n):
@@ -119,6 +151,32 @@ def _example_voc_low_bits_first(n=256):
     return palette
 
 
+def _example_voc_two_levels(n=256):
+    labels = np.arange(n)
+    palette = np.zeros((n, 3), dtype=np.uint8)
+    for level in range(2):  # 2 levels of 3 bits: enough for the 21 VOC classes, not for 256
+        for channel in range(3):
+            palette[:, channel] |= (((labels >> (3 * level + channel)) & 1) << (7 - level)).astype(np.uint8)
+    return palette
+
+
+def _example_voc_shift_by_one(n=256):
+    palette = np.zeros((n, 3), dtype=np.uint8)
+    for k in range(n):
+        c, r, g, b = k, 0, 0, 0
+        for j in range(8):
+            r |= (c & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 1
+        palette[k] = (r, g, b)
+    return palette
+
+
+def _example_voc_default_21(n=21):
+    return _voc_loop(n).astype(np.uint8)
+
+
 def _example_voc_bit_offset(n=256):
     return (_voc_loop(n, top=8) & 255).astype(np.uint8)
 
@@ -187,6 +245,16 @@ register(Exercise(
                 "labels 8 and above repeat the colours of 0-7: after using the lowest three bits, shift "
                 "the label right by 3 and set the next lower bit (64, then 32, ...) of each channel.",
                 detect=_voc_like(_voc_one_level), example=_example_voc_one_level),
+        Mistake("voc_colormap.too_few_levels",
+                "your loop over the bit levels stops too early: labels with more bits than your levels "
+                "cover (from 64 up, with two levels of three bits) lose their higher bits. Go on for 8 "
+                "levels, for level in range(8), or until the label is 0 (while label: ...).",
+                detect=_voc_like(_voc_few_levels), example=_example_voc_two_levels),
+        Mistake("voc_colormap.shift_too_little",
+                "after each level, shift the label right by 3 (it gave one bit each to red, green and "
+                "blue), not by 1 or 2: otherwise the same bit is used again at the next level and "
+                "labels such as 2 or 4 get colour they do not have.",
+                detect=_voc_like(_voc_shifted_too_little), example=_example_voc_shift_by_one),
         Mistake("voc_colormap.low_bits_first",
                 "the bits go in from the top: the first bit of a channel is 128 (1 << 7), the next 64 "
                 "(1 << 6), ...; yours start at 1 (label 1 came out (1, 0, 0)).",
@@ -213,6 +281,10 @@ register(Exercise(
                 "(labels = np.arange(n)).",
                 detect=lambda run: (_n_of(run.case) != 256 and _same_values(run.got, voc_colormap(256))),
                 example=_example_voc_ignores_n),
+        Mistake("voc_colormap.default_n",
+                "called without n, your palette does not have 256 colours: the default is n=256, as in "
+                "the signature def voc_colormap(n=256) (the 21 VOC classes are voc_colormap(21)).",
+                detect=_voc_default_not_256, example=_example_voc_default_21),
         Mistake("voc_colormap.transposed",
                 "the palette has one row per label: shape (n, 3), not (3, n).",
                 detect=lambda run: isinstance(run.got, np.ndarray) and run.got.shape == run.expected.shape[::-1],
@@ -402,6 +474,37 @@ def _wrong_axis(run):
     return any(_like_label_map(run.got, wrong) and _is_wrong_map(run, wrong) for wrong in wrongs)
 
 
+def _argmin(run):
+    """The class with the *lowest* score, resized."""
+    scores, size = run.case.args
+    wrong = _nearest(np.asarray(scores).argmin(axis=0), size)
+    return _like_label_map(run.got, wrong) and _is_wrong_map(run, wrong)
+
+
+def _whole_factor_shape(run):
+    """The map enlarged by whole factors (np.repeat, np.kron, fx/fy), which cannot reach ``size``."""
+    got = run.got
+    if not isinstance(got, np.ndarray) or got.ndim != 2 or got.shape == run.expected.shape:
+        return False
+    (h, w), (height, width) = np.shape(run.case.args[0])[1:], run.expected.shape
+    factors = lambda big, small: {big // small, round(big / small), math.ceil(big / small)} - {0}
+    shapes = {(h * fy, w * fx) for fy in factors(height, h) for fx in factors(width, w)}
+    return got.shape in shapes
+
+
+def _softmax_overflowed(run):
+    """The argmax of a softmax that overflowed (exp of large scores is inf, inf / inf is NaN)."""
+    scores, size = run.case.args
+    wrongs = []
+    for dtype in (np.float32, np.float64):
+        with np.errstate(all="ignore"):
+            e = np.exp(np.asarray(scores, dtype))
+            probabilities = e / e.sum(axis=0)
+        if np.isnan(probabilities).any():
+            wrongs.append(_nearest(probabilities.argmax(axis=0), size))
+    return any(_like_label_map(run.got, wrong) and _is_wrong_map(run, wrong) for wrong in wrongs)
+
+
 def _labels_wrapped(run):
     """Labels above 255 (or 127) wrapped round by a cast to a small integer type."""
     got = run.got
@@ -425,7 +528,27 @@ def _label_map_cases():
              (_smooth_scores(rng, 4, 32, 32, cells=3), (20, 12)), rule="nearest"),
         Case("scores for 300 classes (300, 6, 8), labels 256 and 299 among them, to size (16, 12)",
              (_many_class_scores(rng), (16, 12)), rule="classes"),
+        Case("large scores (logits near 1000) of shape (4, 5, 6), to size (12, 10)",
+             ((1000 + 3 * rng.normal(size=(4, 5, 6))).astype(np.float32), (12, 10)), rule="argmax"),
     ]
+
+
+def _example_argmin(scores, size):
+    labels = scores.argmin(axis=0).astype(np.int32)
+    return cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
+
+
+def _example_whole_factor(scores, size):
+    labels = scores.argmax(axis=0)
+    height, width = labels.shape
+    return np.repeat(np.repeat(labels, size[1] // height, axis=0), size[0] // width, axis=1)
+
+
+def _example_softmax_overflow(scores, size):
+    e = np.exp(scores)
+    probabilities = e / e.sum(axis=0)
+    labels = probabilities.argmax(axis=0).astype(np.int32)
+    return cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
 
 
 def _example_size_swapped(scores, size):
@@ -507,6 +630,11 @@ register(Exercise(
                 "cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST).",
                 detect=lambda run: np.shape(run.got) == np.shape(run.case.args[0])[1:] != run.expected.shape,
                 example=_example_not_resized),
+        Mistake("scores_to_label_map.whole_factor",
+                "np.repeat, np.kron or a whole scale factor (fx, fy) enlarge by whole numbers only, and "
+                "size is not a whole multiple of the map here: use cv2.resize(labels, size, "
+                "interpolation=cv2.INTER_NEAREST), which reaches any (width, height).",
+                detect=_whole_factor_shape, example=_example_whole_factor),
         Mistake("scores_to_label_map.max_not_argmax",
                 "you took each pixel's highest score (max); its label is the class that has that score: "
                 "argmax, scores.argmax(axis=0).",
@@ -515,6 +643,15 @@ register(Exercise(
                 "you took the argmax over a pixel axis: the classes are axis 0 of (C, h, w), so use "
                 "scores.argmax(axis=0) (axis=-1 is right only for (h, w, C) scores).",
                 detect=_wrong_axis, example=_example_last_axis),
+        Mistake("scores_to_label_map.argmin",
+                "your labels are the classes with the lowest score: the label of a pixel is the class "
+                "with the highest score, scores.argmax(axis=0).",
+                detect=_argmin, example=_example_argmin),
+        Mistake("scores_to_label_map.softmax_overflow",
+                "for these large scores your labels are wrong: the softmax you took first overflows "
+                "(exp(1000) is inf, inf / inf is NaN, and argmax returns the first NaN). A label map "
+                "needs no probabilities: the class with the highest score is scores.argmax(axis=0).",
+                detect=_softmax_overflowed, example=_example_softmax_overflow),
         Mistake("scores_to_label_map.scores_resized_first",
                 "you resized the scores and then took the argmax. That is a legitimate method (smoother "
                 "borders, at C times the work), but not the one this exercise asks for: take the argmax "
@@ -615,6 +752,35 @@ def _colours_like(make):
     return detect
 
 
+def _colours_instead_of_raising(make):
+    """A detector for a bad-label case (expected is None): the learner coloured the map the way
+    ``make(label_map, palette)`` does, instead of raising."""
+    def detect(run):
+        label_map, palette = (np.asarray(arg) for arg in run.case.args)
+        wrong = make(label_map, palette)
+        return wrong is not None and _same_values(run.got, wrong)
+    return detect
+
+
+def _negative_wrapped(label_map, palette):
+    """What NumPy gives when the negative labels are let through: palette[-1] is the last colour."""
+    if not (label_map < 0).any() or (label_map >= len(palette)).any():
+        return None
+    return palette[label_map]
+
+
+def _clipped_colours(label_map, palette):
+    """Labels clipped into 0..len(palette) - 1 (a colour that differs from the modulo's)."""
+    clipped = palette[np.clip(label_map, 0, len(palette) - 1)]
+    return None if _same_values(clipped, palette[label_map % len(palette)]) else clipped
+
+
+def _modulo_colours(label_map, palette):
+    """Labels wrapped round the palette, label % len(palette) (a colour that differs from the clip's)."""
+    wrapped = palette[label_map % len(palette)]
+    return None if _same_values(wrapped, palette[np.clip(label_map, 0, len(palette) - 1)]) else wrapped
+
+
 def _raises_on_last_label(exc, case):
     """A ValueError for a valid map, naming its largest label, which is the palette's last colour."""
     if not isinstance(exc, ValueError) or case.raises is not None:
@@ -663,6 +829,20 @@ def _example_colorize_short_table(label_map, palette):
     return cv2.applyColorMap(label_map.astype(np.uint8), palette[:, None])
 
 
+def _example_colorize_upper_bound_only(label_map, palette):
+    if label_map.max() >= len(palette):
+        raise ValueError(f"label {label_map.max()} has no colour in a palette of {len(palette)}")
+    return palette[label_map]
+
+
+def _example_colorize_clipped(label_map, palette):
+    return palette[np.clip(label_map, 0, len(palette) - 1)]
+
+
+def _example_colorize_modulo(label_map, palette):
+    return np.take(palette, label_map, axis=0, mode="wrap")
+
+
 def _example_colorize_table_too_long(label_map, palette):
     _checked(label_map, palette)
     table = np.zeros((256, 1, 3), np.uint8)
@@ -680,7 +860,7 @@ register(Exercise(
         "index": "palette[label_map] is an (H, W, 3) image",
         "edge": "labels 0 to len(palette) - 1 have a colour",
         "long": "however long the palette (it can have more than 256 colours)",
-        "bad_label": "a label the palette has no colour for must be an error that names the label",
+        "bad_label": "a label the palette has no colour for must be a ValueError that names the label",
         "negative": "for -1 it silently returns the last colour",
         "ignore": "255, the usual \"ignore\" label in VOC masks, is fine with the 256-colour palette",
         "order": "keep the palette's channel order: RGB in, RGB out",
@@ -710,10 +890,28 @@ register(Exercise(
                                     and run.got.shape == (3,) + run.expected.shape[:2]),
                 example=_example_colorize_channels_first),
         Mistake("colorize.not_uint8",
-                "a colour image is uint8 (0-255): index the uint8 palette as it is, without converting "
-                "to float or dividing by 255.",
+                "your colours are not uint8: a colour image is uint8 (0-255), so index the uint8 palette "
+                "as it is, without converting it (to float or to a wider integer) or dividing by 255.",
                 detect=lambda run: isinstance(run.got, np.ndarray) and run.got.dtype != np.uint8,
                 example=_example_colorize_float),
+        Mistake("colorize.negative_label",
+                "a label -1 took the palette's last colour: NumPy counts negative indices from the end "
+                "(palette[-1] is the last colour). Check label_map.min() < 0 as well as "
+                "label_map.max() >= len(palette), and raise a ValueError that names the label.",
+                detect=_colours_instead_of_raising(_negative_wrapped), on_no_raise=True,
+                example=_example_colorize_upper_bound_only),
+        Mistake("colorize.labels_clipped",
+                "you clipped the labels into the palette (a label beyond it took the last colour): a "
+                "label the palette has no colour for must be an error, a ValueError that names the "
+                "label, not the nearest colour.",
+                detect=_colours_instead_of_raising(_clipped_colours), on_no_raise=True,
+                example=_example_colorize_clipped),
+        Mistake("colorize.labels_modulo",
+                "you wrapped the labels round the palette (label % len(palette), or np.take with "
+                "mode='wrap'): label 21 of a 21-colour palette took label 0's colour. A label the "
+                "palette has no colour for must raise a ValueError that names it.",
+                detect=_colours_instead_of_raising(_modulo_colours), on_no_raise=True,
+                example=_example_colorize_modulo),
         Mistake("colorize.raises_on_last_label",
                 "that label is the palette's last colour, and it is valid: labels 0 to len(palette) - 1 "
                 "all have a colour. Raise only for a label < 0 or >= len(palette).",
@@ -817,6 +1015,13 @@ def _background_zero(image, colours, labels, alpha, background):
             _where((labels != 0) & (labels != background), blended, image)]
 
 
+def _background_replaced(image, colours, labels, alpha, background):
+    """Objects blended, but the background pixels black or their palette colour, not the picture."""
+    blended = _blend(image, colours, alpha)
+    mask = labels != background
+    return [_where(mask, blended, np.zeros_like(image)), _where(mask, blended, colours)]
+
+
 def _greater_than(image, colours, labels, alpha, background):
     return [_where(labels > background, _blend(image, colours, alpha), image)]
 
@@ -840,6 +1045,20 @@ def _alpha_ignored(image, colours, labels, alpha, background):
 def _weights_not_one(image, colours, labels, alpha, background):
     sums = (image + alpha * colours, (1 - alpha) * image + colours, image + colours)
     return [_where(labels != background, np.clip(total, 0, 255), image) for total in sums]
+
+
+def _truncated_twice(image, colours, labels, alpha, background):
+    """Each weighted term cut to uint8 before the sum: up to 2 below the blend."""
+    summed = np.floor((1 - alpha) * image) + np.floor(alpha * colours)
+    return [_where(labels != background, summed, image)]
+
+
+def _uint8_wrapped(image, colours, labels, alpha, background):
+    """Blends computed on uint8 arrays, whose - and + wrap modulo 256 (then cast back to uint8)."""
+    mask = labels != background
+    moved = image + alpha * ((colours - image) % 256)     # image + alpha * (colour - image)
+    halved = ((image + colours) % 256) / 2                # (image + colour) / 2
+    return [_where(mask, np.floor(blend) % 256, image) for blend in (moved, halved)]
 
 
 def _channels_converted(image, colours, labels, alpha, background):
@@ -909,10 +1128,36 @@ def _learner_overlay(mask_of=lambda labels, background: labels != background, we
 
 
 def _size_check_misfires(exc, case):
-    """A ValueError about sizes or shapes for a label map that has the image's (H, W)."""
+    """A ValueError about sizes or shapes (or one that shows the image's or the label map's shape)
+    for a label map that has the image's (H, W)."""
     text = str(exc).lower()
+    shapes = [str(np.shape(arg)) for arg in case.args[:2]]
     return (isinstance(exc, ValueError) and case.raises is None and "broadcast" not in text
-            and ("size" in text or "shape" in text))
+            and ("size" in text or "shape" in text or any(shape in text for shape in shapes)))
+
+
+def _example_background_black(image, label_map, palette, alpha=0.5, background=0):
+    _sizes_checked(image, label_map)
+    colours = np.asarray(palette)[label_map]
+    out = cv2.addWeighted(image, 1 - alpha, colours, alpha, 0)
+    out[label_map == background] = 0
+    return out
+
+
+def _example_truncated_twice(image, label_map, palette, alpha=0.5, background=0):
+    _sizes_checked(image, label_map)
+    colours = np.asarray(palette)[label_map]
+    blended = (image * (1 - alpha)).astype(np.uint8) + (colours * alpha).astype(np.uint8)
+    return np.where((label_map != background)[..., None], blended, image)
+
+
+def _example_uint8_wrapped(image, label_map, palette, alpha=0.5, background=0):
+    _sizes_checked(image, label_map)
+    out = image.copy()
+    mask = label_map != background
+    colours = np.asarray(palette)[label_map[mask]]
+    out[mask] = (image[mask] + alpha * (colours - image[mask])).astype(np.uint8)  # uint8 - uint8 wraps
+    return out
 
 
 def _example_size_check_wrong(image, label_map, palette, alpha=0.5, background=0):
@@ -1009,6 +1254,11 @@ register(Exercise(
                 "image's value exactly. Blend only where label_map != background, "
                 "np.where(mask[..., None], blended, image).",
                 detect=_overlay_like(_background_blended), example=_example_background_blended),
+        Mistake("overlay.background_replaced",
+                "your background pixels lost the picture (they came out black, or in the background "
+                "label's palette colour): leave them exactly as they were in the image, "
+                "np.where(mask[..., None], blended, image).",
+                detect=_overlay_like(_background_replaced), example=_example_background_black),
         Mistake("overlay.background_zero",
                 "your function leaves label 0 alone whatever `background` says: the pixels to leave "
                 "untouched are those whose label equals `background`; every other label, 0 included, "
@@ -1048,6 +1298,17 @@ register(Exercise(
                 "are, without cv2.cvtColor or [..., ::-1] on either.",
                 detect=_overlay_like(_channels_converted),
                 example=_learner_overlay(colour_order=slice(None, None, -1))),
+        Mistake("overlay.truncated_twice",
+                "you converted each weighted term to uint8 before adding them: each conversion drops a "
+                "fraction, so the sum can come out 2 below the blend. Add in float, "
+                "(1 - alpha) * image + alpha * colour, then round once and convert to uint8.",
+                detect=_overlay_like(_truncated_twice), example=_example_truncated_twice),
+        Mistake("overlay.uint8_wrapped",
+                "your uint8 arithmetic wrapped around: on uint8 arrays, colour - image and image + colour "
+                "are taken modulo 256 (20 - 30 gives 246, 200 + 100 gives 44). Convert to float first, "
+                "image.astype(np.float32), blend, then round and convert back with .astype(np.uint8) "
+                "(or blend with cv2.addWeighted, which saturates instead).",
+                detect=_overlay_like(_uint8_wrapped), example=_example_uint8_wrapped),
         Mistake("overlay.not_uint8",
                 "return a uint8 image: round and convert the float blend with .astype(np.uint8) "
                 "(or blend with cv2.addWeighted, which stays uint8).",

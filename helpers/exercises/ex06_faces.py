@@ -142,6 +142,13 @@ def _dtype_became(given, result):
     return detect
 
 
+def _dtype_changed(run):
+    """An array of the input's shape whose dtype is not the input's (float16, longdouble, int...)."""
+    got = run.got
+    return (isinstance(got, np.ndarray) and got.shape == _logits(run).shape
+            and got.dtype != _logits(run).dtype)
+
+
 def _wrong_only_where(select):
     """The values are right everywhere except at some of the logits ``select`` picks."""
     def detect(run):
@@ -245,6 +252,11 @@ def _in_float32(x):
     x = np.asarray(x).astype(np.float32)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _in_float16(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.float16)  # "to save memory"
 
 
 def _with_math_exp(x):
@@ -436,6 +448,10 @@ register(Exercise(
                 "your result is float32 for a float64 input: keep the dtype (drop the astype(np.float32); "
                 "float64 in, float64 out).",
                 detect=_dtype_became(np.float64, np.float32), example=_in_float32),
+        Mistake("sigmoid.dtype_changed",
+                "your result's dtype is not the input's: keep the dtype, float32 in, float32 out and "
+                "float64 in, float64 out (no .astype to another type: np.exp keeps the dtype it is given).",
+                detect=_dtype_changed, example=_in_float16),
         Mistake("sigmoid.float32_overflow",
                 "exp overflowed on these float32 logits, although your function had no trouble with "
                 "float64 ones: in float32, exp(x) is inf from x = 89 on (in float64 from 710), so a clip "
@@ -470,7 +486,8 @@ def _anchors_with(input_size, strides, anchors_per_layer, *, order="row", offset
     """A configurable anchor generator: the reference, or one of the wrong variants below.
 
     grouping: "consecutive" (itertools.groupby: the right one), "each" (a grid per layer),
-    "first_seen" (equal strides share a grid wherever they are), "sorted" (np.unique).
+    "first_seen" (equal strides share a grid wherever they are), "sorted" (np.unique),
+    "sorted_descending" (np.unique, largest stride first), "reversed" (strides taken from the end).
     count_layers: False gives each grid anchors_per_layer anchors a cell, whatever its layers.
     together: "repeat" (a cell's anchors together), "tile" (the whole grid repeated),
     "tile_per_layer" (the grid repeated once per anchor, layer by layer).
@@ -485,9 +502,13 @@ def _anchors_with(input_size, strides, anchors_per_layer, *, order="row", offset
         groups = [(s, 1) for s in strides]
     elif grouping == "first_seen":
         groups = [(s, list(strides).count(s)) for s in dict.fromkeys(strides)]
+    elif grouping == "reversed":
+        groups = [(s, len(list(g))) for s, g in itertools.groupby(reversed(tuple(strides)))]
     else:
         values, counts = np.unique(np.asarray(strides), return_counts=True)
         groups = [(int(s), int(c)) for s, c in zip(values, counts)]
+        if grouping == "sorted_descending":
+            groups.reverse()
     out = []
     for stride, layers in groups:
         n = int(cells(input_size, stride))
@@ -658,6 +679,8 @@ _BY_STRIDE = _anchor_variant(denominator="stride")
 _GRID_PER_LAYER = _anchor_variant(grouping="each")
 _SET_OF_STRIDES = _anchor_variant(grouping="sorted", count_layers=False)
 _SORTED_STRIDES = _anchor_variant(grouping="sorted")
+_SORTED_DESCENDING = _anchor_variant(grouping="sorted_descending")
+_REVERSED_STRIDES = _anchor_variant(grouping="reversed")
 _FIRST_SEEN = _anchor_variant(grouping="first_seen")
 _TILED = _anchor_variant(together="tile")
 _TILED_PER_LAYER = _anchor_variant(together="tile_per_layer")
@@ -771,9 +794,10 @@ register(Exercise(
                 "Counter) joins them; itertools.groupby(strides) does not.",
                 detect=_gives(_FIRST_SEEN), example=_FIRST_SEEN),
         Mistake("ssd_anchors.sorted_strides",
-                "your grids are sorted by stride: keep the order of strides (np.unique and sorted(set(...)) "
-                "sort them); itertools.groupby(strides) groups the layers one after the other, in order.",
-                detect=_gives(_SORTED_STRIDES), example=_SORTED_STRIDES),
+                "your grids are sorted by stride (or in reverse): keep the order of strides (np.unique "
+                "and sorted(set(...)) sort them); itertools.groupby(strides) groups the layers one after "
+                "the other, in order.",
+                detect=_gives(_SORTED_STRIDES, _SORTED_DESCENDING, _REVERSED_STRIDES), example=_SORTED_STRIDES),
         Mistake("ssd_anchors.not_together",
                 "a cell's anchors are not next to each other: you repeated the whole grid (np.tile, or a "
                 "loop over the anchors outside the loop over the cells). np.repeat(centres, n, axis=0) "
@@ -911,6 +935,24 @@ def _decoder(offset_scale="input", anchor_scale="one", size_scale="input", half=
         boxes = np.concatenate([centre - half * size_, centre + half * size_], axis=1)
         return boxes[:, [1, 0, 3, 2]] if layout == "yxyx" else boxes
     return decode_anchor_boxes
+
+
+def _box_columns(columns):
+    """A decode that reads dx, dy, w, h from ``columns(K)`` instead of columns 0-3."""
+    def decode_anchor_boxes(regressors, anchors, input_size=128):
+        r = np.asarray(regressors, np.float32)
+        return _decoder()(r[:, columns(r.shape[1])], anchors, input_size)
+    return decode_anchor_boxes
+
+
+_LAST_FOUR = _box_columns(lambda k: slice(k - 4, k))
+_FIRST_KEYPOINTS = _box_columns(lambda k: slice(4, 8) if k >= 8 else slice(0, 4))
+
+
+def _corners_as_rows(regressors, anchors, input_size=128):
+    """x1, y1 and x2, y2 concatenated along axis 0 (np.concatenate's default): (2N, 2)."""
+    boxes = _decoder()(regressors, anchors, input_size)
+    return np.concatenate([boxes[:, :2], boxes[:, 2:]])
 
 
 def _keypoints_included(run):
@@ -1096,10 +1138,20 @@ register(Exercise(
                 "your boxes are (4, N), one row per coordinate: return (N, 4), one row x1, y1, x2, y2 per "
                 "box (np.stack(..., axis=1), or np.concatenate along axis 1).",
                 detect=_boxes_transposed, example=_stacked_without_axis),
+        Mistake("decode_anchor_boxes.corners_as_rows",
+                "your boxes are (2N, 2): np.concatenate without an axis stacks the corners x1, y1 and "
+                "x2, y2 as rows. Concatenate along axis 1, np.concatenate([...], axis=1), for one row "
+                "x1, y1, x2, y2 per box.",
+                impl=_corners_as_rows, detect=_gives(_corners_as_rows)),
         Mistake("decode_anchor_boxes.keypoints_included",
                 "your boxes are right but you returned more than four columns: return only x1, y1, x2, y2; "
                 "the keypoints (columns 4 and up) are not part of the box.",
                 detect=_keypoints_included, example=_boxes_and_keypoints),
+        Mistake("decode_anchor_boxes.wrong_columns",
+                "your boxes come from the wrong columns: dx, dy, w, h are columns 0-3, "
+                "regressors[:, :4]; the further columns are the keypoints (regressors[:, -4:] or "
+                "[:, 4:8] read keypoints as the box).",
+                impl=_LAST_FOUR, detect=_gives(_LAST_FOUR, _FIRST_KEYPOINTS)),
         _decode_mistake("wh_as_corner",
                         "you read w and h as the box's far corner (x2, y2): columns 2 and 3 are the width "
                         "and height. Corners are centre -+ size / 2."),

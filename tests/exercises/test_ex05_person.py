@@ -215,7 +215,8 @@ def test_only_the_range_is_refused():
         if prob.min() < 0 or prob.max() > 1:  # NaN compares False: it gets through
             raise ValueError("values outside [0, 1]")
         return cv2.resize(prob, size) > threshold
-    result = assert_rejected(NAME, probability_to_mask, "instead of raising ValueError", mistake="generic.no_raise")
+    result = assert_rejected(NAME, probability_to_mask, "instead of raising ValueError", "np.isnan",
+                             mistake="probability_to_mask.nan_not_refused")
     assert "NaN" in result.message
 
 
@@ -233,7 +234,44 @@ def test_clipping_instead_of_refusing():
     def probability_to_mask(prob, size, threshold=0.5):
         prob = np.clip(np.nan_to_num(np.asarray(prob, np.float32)), 0, 1)
         return cv2.resize(prob, size) > threshold
-    assert_rejected(NAME, probability_to_mask, "instead of raising ValueError", mistake="generic.no_raise")
+    assert_rejected(NAME, probability_to_mask, "instead of raising ValueError", "clipped",
+                    mistake="probability_to_mask.clipped")
+
+
+def test_clipping_in_place():
+    def probability_to_mask(prob, size, threshold=0.5):
+        np.clip(prob, 0, 1, out=prob)
+        return cv2.resize(prob.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) > threshold
+    assert_rejected(NAME, probability_to_mask, "clipped", mistake="probability_to_mask.clipped")
+
+
+def test_nan_through_any_comparisons():
+    def probability_to_mask(prob, size, threshold=0.5):
+        if (prob < 0).any() or (prob > 1).any():
+            raise ValueError("values outside [0, 1]: logits?")
+        return cv2.resize(prob.astype(np.float32), size) > threshold
+    assert_rejected(NAME, probability_to_mask, "every comparison with NaN is False",
+                    mistake="probability_to_mask.nan_not_refused")
+
+
+@pytest.mark.parametrize("nan", [0.0, 1.0])
+def test_nan_replaced_before_the_range_check(nan):
+    def probability_to_mask(prob, size, threshold=0.5):
+        prob = np.nan_to_num(np.asarray(prob, np.float32), nan=nan)
+        if prob.min() < 0 or prob.max() > 1:
+            raise ValueError("values outside [0, 1]")
+        return cv2.resize(prob, size) > threshold
+    assert_rejected(NAME, probability_to_mask, "instead of raising ValueError", "nan_to_num",
+                    mistake="probability_to_mask.nan_replaced")
+
+
+def test_only_values_above_one_are_refused():
+    def probability_to_mask(prob, size, threshold=0.5):
+        if np.isnan(prob).any() or prob.max() > 1:
+            raise ValueError("NaN or values above 1: logits, not probabilities")
+        return cv2.resize(prob.astype(np.float32), size) > threshold
+    assert_rejected(NAME, probability_to_mask, "below 0", "prob.min() < 0",
+                    mistake="probability_to_mask.negative_not_refused")
 
 
 def test_assert_instead_of_value_error():
@@ -307,7 +345,10 @@ def test_correct_variants_are_accepted():
 def test_every_named_mistake_has_a_test_here():
     from helpers.exercises.core import get_exercise
 
-    tested = {m for _, m, *_ in WRONG} | {"probability_to_mask.resize_bool", "probability_to_mask.refuses_valid"}
+    tested = {m for _, m, *_ in WRONG} | {"probability_to_mask.resize_bool", "probability_to_mask.refuses_valid",
+                                          "probability_to_mask.nan_not_refused", "probability_to_mask.clipped",
+                                          "probability_to_mask.negative_not_refused",
+                                          "probability_to_mask.nan_replaced"}
     ids = {m.id for m in get_exercise(NAME).mistakes}
     assert ids <= tested, f"no learner's answer in this file tests {sorted(ids - tested)}"
 

@@ -547,13 +547,13 @@ def test_colorize_check_one_too_lenient():
     assert_rejected("colorize", colorize, "label 21", "IndexError", mistake="generic.wrong_exception")
 
 
-@pytest.mark.parametrize("fn", [
-    lambda label_map, palette: palette[label_map % len(palette)],
-    lambda label_map, palette: np.take(palette, label_map, axis=0, mode="clip"),
-    lambda label_map, palette: palette[np.clip(label_map, 0, len(palette) - 1)],
+@pytest.mark.parametrize("fn, mistake", [
+    (lambda label_map, palette: palette[label_map % len(palette)], "colorize.labels_modulo"),
+    (lambda label_map, palette: np.take(palette, label_map, axis=0, mode="clip"), "colorize.labels_clipped"),
+    (lambda label_map, palette: palette[np.clip(label_map, 0, len(palette) - 1)], "colorize.labels_clipped"),
 ])
-def test_colorize_without_refusing_bad_labels(fn):
-    assert_rejected("colorize", fn, "instead of raising ValueError", mistake="generic.no_raise")
+def test_colorize_without_refusing_bad_labels(fn, mistake):
+    assert_rejected("colorize", fn, "instead of raising ValueError", mistake=mistake)
 
 
 def test_colorize_checks_only_the_largest_label():
@@ -561,7 +561,8 @@ def test_colorize_checks_only_the_largest_label():
         if label_map.max() >= len(palette):
             raise ValueError(f"label {label_map.max()} has no colour")
         return palette[label_map]
-    result = assert_rejected("colorize", colorize, "instead of raising ValueError", mistake="generic.no_raise")
+    result = assert_rejected("colorize", colorize, "instead of raising ValueError", "label_map.min() < 0",
+                             mistake="colorize.negative_label")
     assert "-1" in result.message
 
 
@@ -874,14 +875,221 @@ def test_overlay_correct_variants():
     assert_accepted("overlay", with_where_and_rounding)
 
 
+# =========================================================================== a fresh corpus of learner answers
+# Written blind (from the prompts only) by learners of every kind, then checked: each wrong answer
+# must be named with its own mistake, each right one accepted.
+def voc_two_levels(n=256):
+    labels = np.arange(n)
+    out = np.zeros((n, 3), dtype=np.uint8)
+    for level in range(2):  # enough for the 21 VOC classes, not for 256 labels
+        for channel in range(3):
+            out[:, channel] |= (((labels >> (3 * level + channel)) & 1) << (7 - level)).astype(np.uint8)
+    return out
+
+
+def voc_shifts_by_one_bit(n=256):
+    out = np.zeros((n, 3), dtype=np.uint8)
+    for i in range(n):
+        c, r, g, b = i, 0, 0, 0
+        for j in range(8):
+            r |= (c & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 1
+        out[i] = (r, g, b)
+    return out
+
+
+def voc_default_is_21(n=21):
+    return voc_loop(n)
+
+
+def voc_int8(n=256):
+    return voc_loop(n).astype(np.int8)
+
+
+def label_map_argmin(scores, size):
+    return cv2.resize(scores.argmin(axis=0).astype(np.int32), size, interpolation=cv2.INTER_NEAREST)
+
+
+def label_map_by_repeat(scores, size):
+    labels = scores.argmax(axis=0)
+    fy, fx = max(size[1] // labels.shape[0], 1), max(size[0] // labels.shape[1], 1)
+    return np.repeat(np.repeat(labels, fy, axis=0), fx, axis=1)
+
+
+def label_map_by_scale_factors(scores, size):
+    labels = scores.argmax(axis=0).astype(np.int32)
+    fy, fx = size[1] // labels.shape[0], size[0] // labels.shape[1]
+    return cv2.resize(labels, None, fx=max(fx, 1), fy=max(fy, 1), interpolation=cv2.INTER_NEAREST)
+
+
+def label_map_after_a_naive_softmax(scores, size):
+    e = np.exp(scores.astype(np.float32))
+    labels = (e / e.sum(axis=0)).argmax(axis=0).astype(np.int32)
+    return cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
+
+
+def colorize_try_except(label_map, palette):
+    try:
+        return palette[label_map]
+    except IndexError as exc:
+        raise ValueError(f"label out of range: {exc}") from None
+
+
+def colorize_int64_colours(label_map, palette):
+    _checked(label_map, palette)
+    return palette.astype(np.int64)[label_map]
+
+
+def overlay_uint8_difference(image, label_map, palette, alpha=0.5, background=0):
+    _sizes(image, label_map)
+    out = image.copy()
+    mask = label_map != background
+    diff = _colours(label_map, palette)[mask] - image[mask]  # uint8 - uint8 wraps
+    out[mask] = (image[mask] + alpha * diff).astype(np.uint8)
+    return out
+
+
+def overlay_uint8_sum_halved(image, label_map, palette, alpha=0.5, background=0):
+    _sizes(image, label_map)
+    out = image.copy()
+    mask = label_map != background
+    out[mask] = (image[mask] + _colours(label_map, palette)[mask]) // 2  # uint8 + uint8 wraps
+    return out
+
+
+def overlay_black_background(image, label_map, palette, alpha=0.5, background=0):
+    _sizes(image, label_map)
+    out = cv2.addWeighted(image, 1 - alpha, _colours(label_map, palette), alpha, 0)
+    out[label_map == background] = 0
+    return out
+
+
+def overlay_each_term_to_uint8(image, label_map, palette, alpha=0.5, background=0):
+    _sizes(image, label_map)
+    colours = _colours(label_map, palette)
+    blended = (image * (1 - alpha)).astype(np.uint8) + (colours * alpha).astype(np.uint8)
+    return np.where((label_map != background)[..., None], blended, image)
+
+
+def overlay_shape_check_without_words(image, label_map, palette, alpha=0.5, background=0):
+    if image.shape != label_map.shape:
+        raise ValueError(f"{image.shape} != {label_map.shape}")
+    return overlay_float_result(image, label_map, palette, alpha, background).astype(np.uint8)
+
+
+FRESH_WRONG = [
+    (voc_two_levels, "voc_colormap.too_few_levels", "stops too early"),
+    (voc_shifts_by_one_bit, "voc_colormap.shift_too_little", "right by 3"),
+    (voc_default_is_21, "voc_colormap.default_n", "n=256"),
+    (voc_int8, "voc_colormap.not_uint8", "uint8"),
+    (label_map_argmin, "scores_to_label_map.argmin", "highest score"),
+    (label_map_by_repeat, "scores_to_label_map.whole_factor", "whole numbers"),
+    (label_map_by_scale_factors, "scores_to_label_map.whole_factor", "whole numbers"),
+    (label_map_after_a_naive_softmax, "scores_to_label_map.softmax_overflow", "overflows", "argmax(axis=0)"),
+    (colorize_try_except, "colorize.negative_label", "-1", "last colour"),
+    (colorize_int64_colours, "colorize.not_uint8", "not uint8", "wider integer"),
+    (overlay_uint8_difference, "overlay.uint8_wrapped", "modulo 256"),
+    (overlay_uint8_sum_halved, "overlay.uint8_wrapped", "modulo 256"),
+    (overlay_black_background, "overlay.background_replaced", "exactly as they were"),
+    (overlay_each_term_to_uint8, "overlay.truncated_twice", "round once"),
+]
+
+
+def _exercise_of(fn):
+    """The exercise a wrong answer above is for, from its name's first word."""
+    prefix = fn.__name__.split("_")[0]
+    return {"voc": "voc_colormap", "label": "scores_to_label_map"}.get(prefix, prefix)
+
+
+@pytest.mark.parametrize("fn, mistake, phrases", _params(FRESH_WRONG))
+def test_fresh_wrong_answers_are_named(fn, mistake, phrases):
+    assert_rejected(_exercise_of(fn), fn, *phrases, mistake=mistake)
+
+
+def test_fresh_errors_on_valid_input_are_named():
+    assert_rejected("overlay", overlay_shape_check_without_words, "image.shape[:2]", status="error",
+                    mistake="overlay.size_check_wrong")
+
+
+def test_fresh_index_errors_are_wrong_since_the_prompt_asks_for_value_error():
+    def names_the_label(label_map, palette):
+        if label_map.size and (label_map.min() < 0 or label_map.max() >= len(palette)):
+            raise IndexError(f"label {label_map.max()} has no colour")
+        return palette[label_map]
+    assert_rejected("colorize", names_the_label, "IndexError", "should raise ValueError",
+                    mistake="generic.wrong_exception")
+
+
+def test_fresh_right_answers_are_accepted():
+    def voc_while_loop(n=256):
+        rows = []
+        for k in range(n):
+            rgb, shift = [0, 0, 0], 7
+            while k and shift >= 0:
+                for channel in range(3):
+                    rgb[channel] |= (k & 1) << shift
+                    k >>= 1
+                shift -= 1
+            rows.append(rgb)
+        return np.array(rows, dtype=np.uint8).reshape(n, 3)
+    assert_accepted("voc_colormap", voc_while_loop)
+
+    def nearest_exact(scores, size):  # another nearest-neighbour convention: labels never interpolated
+        return cv2.resize(scores.argmax(0).astype(np.int32), size, interpolation=cv2.INTER_NEAREST_EXACT)
+    assert_accepted("scores_to_label_map", nearest_exact)
+
+    def transposed_twice(scores, size):
+        labels = scores.argmax(0).T.astype(np.int32)
+        return cv2.resize(labels, (size[1], size[0]), interpolation=cv2.INTER_NEAREST).T.copy()
+    assert_accepted("scores_to_label_map", transposed_twice)
+
+    def uint16_labels(scores, size):
+        return cv2.resize(np.argmax(scores, axis=0).astype(np.uint16), tuple(size),
+                          interpolation=cv2.INTER_NEAREST)
+    assert_accepted("scores_to_label_map", uint16_labels)
+
+    def unique_loop(label_map, palette):
+        out = np.zeros(label_map.shape + (3,), dtype=np.uint8)
+        for label in np.unique(label_map):
+            if not 0 <= label < len(palette):
+                raise ValueError(f"label {label} not in palette (0..{len(palette) - 1})")
+            out[label_map == label] = palette[label]
+        return out
+    assert_accepted("colorize", unique_loop)
+
+    def take_after_negatives(label_map, palette):
+        bad = label_map[(label_map < 0) | (label_map >= len(palette))]
+        if bad.size:
+            raise ValueError(f"label {bad.flat[0]} has no colour")
+        return np.take(palette, label_map, axis=0)
+    assert_accepted("colorize", take_after_negatives)
+
+    def truncating_blend(image, label_map, palette, alpha=0.5, background=0):
+        _sizes(image, label_map)
+        out = image.copy()
+        mask = label_map != background
+        out[mask] = ((1 - alpha) * image[mask] + alpha * palette[label_map[mask]]).astype(np.uint8)
+        return out
+    assert_accepted("overlay", truncating_blend)
+
+    def whole_map_coloured_first(image, label_map, palette, alpha=0.5, background=0):
+        _sizes(image, label_map)
+        blended = np.rint((1 - alpha) * image.astype(np.float32) + alpha * palette[label_map])
+        return np.where((label_map != background)[..., None], blended.astype(np.uint8), image)
+    assert_accepted("overlay", whole_map_coloured_first)
+
+
 # =========================================================================== every answer is checked once
 def test_every_named_mistake_of_these_exercises_has_a_test_here():
     from helpers.exercises.core import get_exercise
 
-    tested = {m for _, m, *_ in VOC_WRONG + LABEL_MAP_WRONG + COLORIZE_WRONG + OVERLAY_WRONG}
+    tested = {m for _, m, *_ in VOC_WRONG + LABEL_MAP_WRONG + COLORIZE_WRONG + OVERLAY_WRONG + FRESH_WRONG}
     tested |= {"voc_colormap.uint8_or", "scores_to_label_map.int_interpolated", "colorize.raises_on_last_label",
                "colorize.lut_table", "colorize.table_too_long", "overlay.mask_axis", "overlay.bool_mask",
-               "overlay.dtypes_differ", "overlay.size_check_wrong"}
+               "overlay.dtypes_differ", "overlay.size_check_wrong", "colorize.negative_label",
+               "colorize.labels_modulo", "colorize.labels_clipped"}
     for name in ("voc_colormap", "scores_to_label_map", "colorize", "overlay"):
         ids = {m.id for m in get_exercise(name).mistakes}
         assert ids <= tested, f"{name}: no learner's answer in this file tests {sorted(ids - tested)}"

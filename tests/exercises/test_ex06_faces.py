@@ -1001,3 +1001,122 @@ def test_decode_correct_variants_are_accepted():
 
     for fn in (column_by_column, in_pixels_then_scaled, in_float64_then_float32, mediapipe_style):
         assert_accepted("decode_anchor_boxes", fn)
+
+
+# --------------------------------------------------------------------------- #
+# A fresh corpus of learner answers, written blind from the prompts, then checked
+# --------------------------------------------------------------------------- #
+@_wrong("sigmoid.dtype_changed", "dtype", "float32 in, float32 out")
+def sigmoid_to_float16(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.float16)  # "to save memory"
+
+
+@_wrong("ssd_anchors.sorted_strides", "order of strides")
+def anchors_coarse_grid_first(input_size=128, strides=(8, 16, 16, 16), anchors_per_layer=2):
+    out = []
+    for stride, group in itertools.groupby(sorted(strides, reverse=True)):
+        per_cell = anchors_per_layer * len(list(group))
+        grid = input_size // stride
+        for row in range(grid):
+            for col in range(grid):
+                out += [((col + 0.5) / grid, (row + 0.5) / grid)] * per_cell
+    return np.array(out, dtype=np.float32).reshape(-1, 2)
+
+
+@_wrong("ssd_anchors.sorted_strides", "order of strides")
+def anchors_strides_reversed(input_size=128, strides=(8, 16, 16, 16), anchors_per_layer=2):
+    out = []
+    for stride, group in itertools.groupby(strides[::-1]):
+        per_cell = anchors_per_layer * len(list(group))
+        grid = input_size // stride
+        for row in range(grid):
+            for col in range(grid):
+                out += [((col + 0.5) / grid, (row + 0.5) / grid)] * per_cell
+    return np.array(out, dtype=np.float32).reshape(-1, 2)
+
+
+def _decode_from(columns):
+    def decode(regressors, anchors, input_size=128):
+        if len(regressors) != len(anchors):
+            raise ValueError(f"regressors {np.shape(regressors)} and anchors {np.shape(anchors)} differ")
+        r = regressors[:, columns] / input_size
+        c = anchors + r[:, :2]
+        return np.hstack([c - r[:, 2:] / 2, c + r[:, 2:] / 2]).astype(np.float32)
+    return decode
+
+
+@_wrong("decode_anchor_boxes.wrong_columns", "columns 0-3")
+def box_from_the_last_four_columns(regressors, anchors, input_size=128):
+    return _decode_from(slice(-4, None))(regressors, anchors, input_size)
+
+
+@_wrong("decode_anchor_boxes.wrong_columns", "columns 0-3")
+def box_from_the_first_keypoints(regressors, anchors, input_size=128):
+    columns = slice(4, 8) if np.shape(regressors)[1] >= 8 else slice(0, 4)
+    return _decode_from(columns)(regressors, anchors, input_size)
+
+
+@_wrong("decode_anchor_boxes.corners_as_rows", "axis=1")
+def corners_concatenated_without_axis(regressors, anchors, input_size=128):
+    if len(regressors) != len(anchors):
+        raise ValueError(f"{np.shape(regressors)} regressors, {np.shape(anchors)} anchors")
+    centre = anchors + regressors[:, :2] / input_size
+    half = regressors[:, 2:4] / input_size / 2
+    return np.concatenate([centre - half, centre + half]).astype(np.float32)
+
+
+FRESH_WRONG = {"sigmoid": [sigmoid_to_float16],
+               "ssd_anchors": [anchors_coarse_grid_first, anchors_strides_reversed],
+               "decode_anchor_boxes": [box_from_the_last_four_columns, box_from_the_first_keypoints,
+                                       corners_concatenated_without_axis]}
+
+
+@pytest.mark.parametrize("name, fn", [pytest.param(name, fn, id=fn.__name__)
+                                      for name, fns in FRESH_WRONG.items() for fn in fns])
+def test_fresh_wrong_answers_are_named(name, fn):
+    mistake, phrases, status = fn.expected
+    assert_rejected(name, fn, *phrases, status=status, mistake=mistake)
+
+
+def test_fresh_right_answers_are_accepted():
+    def silenced_textbook(x):  # the values are right (exp(1000) = inf gives 0) and nothing warns
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
+
+    def clipped_to_the_dtype_limit(x):
+        limit = np.log(np.finfo(x.dtype).max) - 1
+        return 1 / (1 + np.exp(-np.clip(x, -limit, limit)))
+
+    def masked_assignment(x):
+        out = np.empty_like(x)
+        positive = x >= 0
+        out[positive] = 1 / (1 + np.exp(-x[positive]))
+        e = np.exp(x[~positive])
+        out[~positive] = e / (1 + e)
+        return out
+
+    for fn in (silenced_textbook, clipped_to_the_dtype_limit, masked_assignment):
+        assert_accepted("sigmoid", fn)
+
+    def meshgrid_and_repeat(input_size=128, strides=(8, 16, 16, 16), anchors_per_layer=2):
+        parts = []
+        for stride, group in itertools.groupby(strides):
+            per_cell = sum(1 for _ in group) * anchors_per_layer
+            grid = input_size // stride
+            centres = (np.arange(grid) + 0.5) / grid
+            xs, ys = np.meshgrid(centres, centres)
+            parts.append(np.repeat(np.stack([xs.ravel(), ys.ravel()], axis=1), per_cell, axis=0))
+        return np.concatenate(parts).astype(np.float32)
+    assert_accepted("ssd_anchors", meshgrid_and_repeat)
+
+    def printing_every_box(regressors, anchors, input_size=128):
+        if len(regressors) != len(anchors):
+            raise ValueError(f"regressors {np.shape(regressors)} and anchors {np.shape(anchors)} differ")
+        r = regressors[:, :4] / input_size
+        c = anchors + r[:, :2]
+        boxes = np.hstack([c - r[:, 2:] / 2, c + r[:, 2:] / 2]).astype(np.float32)
+        for box in boxes:
+            print(box)
+        return boxes
+    assert_accepted("decode_anchor_boxes", printing_every_box)
