@@ -231,3 +231,21 @@ def test_a_known_mistake_explains_an_unhelpful_exception_message():
 
 def _raise_value_error(text):
     raise ValueError(text)
+
+
+def test_what_an_exception_must_mention_is_matched_in_any_case():
+    core.register(Exercise(
+        "guard_nan", "99_test", _refuse_nan, lambda: [Case("x = nan", (float("nan"),), raises=ValueError,
+                                                           raises_mentions=("NaN",))], hint="np.isnan"))
+    try:
+        assert check("guard_nan", lambda x: _raise_value_error("got a nan")).passed
+        assert check("guard_nan", lambda x: _raise_value_error("bad value")).mistake == "generic.raise_message"
+    finally:
+        core._REGISTRY.pop("guard_nan")
+
+
+def _refuse_nan(x):
+    """Reference: ValueError for NaN."""
+    if np.isnan(x):
+        raise ValueError("x is NaN")
+    return x

@@ -43,7 +43,8 @@ class Case:
     ``label`` is what the learner reads when this case fails, so it describes the
     input in words ("logits of shape (4, 10) with values near 1000").
     ``raises`` names the exception type the call must raise (or None), and
-    ``raises_mentions`` lists strings that the exception message must contain.
+    ``raises_mentions`` lists strings that the exception message must contain (in any case:
+    "NaN", "nan" and "NAN" all mention NaN).
     ``rule`` is the key of the rule of the exercise's prompt that this case tests
     (see :attr:`Exercise.rules`): every case tests a rule the prompt states.
     """
@@ -629,7 +630,7 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
                                mistake="generic.wrong_exception")
         if case.raises is not None:
             text = safe_str(exc)
-            missing = [m for m in case.raises_mentions if str(m) not in text]
+            missing = [m for m in case.raises_mentions if str(m).lower() not in text.lower()]
             if missing:
                 explained = _explain_raise(exercise, case, exc, compare)
                 if explained is not None:
