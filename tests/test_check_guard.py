@@ -249,3 +249,22 @@ def _refuse_nan(x):
     if np.isnan(x):
         raise ValueError("x is NaN")
     return x
+
+
+def test_a_known_mistake_explains_the_wrong_exception_type():
+    core.register(Exercise(
+        "guard_nan_type", "99_test", _refuse_nan,
+        lambda: [Case("x = nan", (float("nan"),), raises=ValueError, raises_mentions=("NaN",))], hint="isnan",
+        mistakes=[core.Mistake("guard_nan_type.type_error", "NaN is a bad value, not a bad type: ValueError",
+                               detect=lambda run: isinstance(run.got, TypeError), on_no_raise=True)]))
+    try:
+        result = check("guard_nan_type", lambda x: _raise(TypeError("NaN")))
+        assert result.mistake == "guard_nan_type.type_error" and "bad value, not a bad type" in result.message
+        result = check("guard_nan_type", lambda x: _raise(KeyError("NaN")))
+        assert result.mistake == "generic.wrong_exception"
+    finally:
+        core._REGISTRY.pop("guard_nan_type")
+
+
+def _raise(exc):
+    raise exc

@@ -92,8 +92,9 @@ class Mistake:
     function raised on a valid input (cv2's "Can't parse 'pt1'" for float points): the
     result is then an error that names the mistake instead of the bare exception.
     ``on_no_raise`` marks a mistake that explains why a case that requires an exception
-    went wrong: bad input gave a result (NaN refused but inf let through), or the
-    exception's message misses what it must say (a line number counted from 0). Its
+    went wrong: bad input gave a result (NaN refused but inf let through), raised another
+    exception type (range()'s TypeError for a batch size of 2.5), or the exception's
+    message misses what it must say (a line number counted from 0). Its
     ``detect`` sees a Run whose ``expected`` is None and whose ``got`` is the returned
     value or the raised exception; such mistakes are tried only then.
     """
@@ -624,6 +625,11 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
         return _not_implemented(name, fn, exc)
     if exc is not None:
         if case.raises is not None and not isinstance(exc, case.raises):
+            explained = _explain_raise(exercise, case, exc, compare)
+            if explained is not None:
+                return CheckResult(name, INCORRECT, f"for {case.label}, your function raised "
+                                                    f"{_exception_text(exc)[:300]}: {explained.message}",
+                                   mistake=explained.id)
             return CheckResult(name, INCORRECT,
                                f"for {case.label}, your function raised {_exception_text(exc)}; "
                                f"it should raise {case.raises.__name__} with a message that says what is wrong.",

@@ -13,6 +13,9 @@ from ..pixels import to_unit_range
 from .core import Case, Exercise, Mistake, register
 
 NOTEBOOK = "00_how_katas_work"
+# ImageNet's mean and std in RGB order and in BGR order: (mean, std) pairs
+IMAGENET = [(np.array(m), np.array(s)) for m, s in [((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+                                                     ((0.406, 0.456, 0.485), (0.225, 0.224, 0.229))]]
 
 
 def _image(rng, *shape, low=0, high=256):
@@ -157,6 +160,27 @@ register(Exercise(
                 "your values are inverted (1 - value / 255): white must become 1.0 and black 0.0.",
                 detect=_gives(lambda image: 1 - image / 255),
                 example=lambda image: 1 - image.astype(np.float32) / 255),
+        Mistake("to_unit_range.minus_one_to_one",
+                "your values run from -1 to 1 (x / 127.5 - 1, the range some models want); to_unit_range "
+                "gives 0 to 1: divide by 255 and nothing else.",
+                detect=_gives(lambda image: image / 127.5 - 1),
+                example=lambda image: image.astype(np.float32) / 255 * 2 - 1),
+        Mistake("to_unit_range.centred",
+                "your values run from -0.5 to 0.5 (you subtracted 0.5); to_unit_range gives 0 to 1: "
+                "divide by 255 and nothing else.",
+                detect=_gives(lambda image: image / 255 - 0.5),
+                example=lambda image: image.astype(np.float32) / 255 - 0.5),
+        Mistake("to_unit_range.imagenet_normalised",
+                "you also normalised with ImageNet's mean and std; to_unit_range only divides by 255 "
+                "(per-channel normalisation is another step, normalize_blob in notebook 01).",
+                detect=_gives(*(lambda image, m=m, s=s: (image / 255 - m) / s if image.ndim == 3
+                                and image.shape[2] == 3 else None for m, s in IMAGENET)),
+                example=lambda image: ((image / 255 - IMAGENET[0][0]) / IMAGENET[0][1]).astype(np.float32)),
+        Mistake("to_unit_range.signed_wrap",
+                "values above 127 came out negative: int8 holds only -128..127, so astype(np.int8) turns "
+                "200 into -56. Convert to float32 (not to a signed 8-bit type), then divide by 255.",
+                detect=_gives(lambda image: image.astype(np.int8) / 255),
+                example=lambda image: (image.astype(np.int8) / 255).astype(np.float32)),
         Mistake("to_unit_range.channels_reversed",
                 "you reversed the channels; to_unit_range only scales the values: keep the channel order "
                 "(and the shape) of the image.",

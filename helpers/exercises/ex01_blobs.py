@@ -9,6 +9,7 @@ the shape alone, which says all there is to say.
 """
 import copy
 import math
+import re
 
 import cv2
 import numpy as np
@@ -216,6 +217,18 @@ def _transposed_height_width(x):
     return x.transpose(2, 1, 0)[np.newaxis]
 
 
+def _sequence_used_as_array(exc, case) -> bool:
+    """``mean[:, None, None]`` or ``mean.reshape(...)`` on a tuple or a list."""
+    text = str(exc)
+    return ((isinstance(exc, TypeError) and re.search(r"(tuple|list) indices must be integers", text) is not None)
+            or (isinstance(exc, AttributeError) and re.search(r"'(tuple|list)' object has no attribute", text)
+                is not None))
+
+
+SEQUENCE_MESSAGE = ("{what} comes as a tuple (or a list), which has no .reshape and cannot be indexed like an "
+                    "array ([:, None, None]): make it an array first, `np.asarray({first}, np.float32)`.")
+
+
 def _size_none_resized(exc, case) -> bool:
     """cv2.resize(image, None), or None unpacked into a width and a height."""
     if _argument(case, 2, "size", None) is not None:
@@ -303,6 +316,58 @@ def _short_side_cover(image, out_w, out_h):
     """crop=True as "short side to the long side of the size", the recipe of some presets."""
     h, w = image.shape[:2]
     return _cover(image, out_w, out_h, fit=lambda *ratios: max(out_w, out_h) / min(w, h))
+
+
+def _mean_in_uint8(x, m, s):
+    """The mean subtracted from the uint8 image, which wraps below 0 (np.uint8 arithmetic)."""
+    return np.mod(x - np.trunc(m), 256) * s
+
+
+def _mean_saturated(x, m, s):
+    """The mean subtracted with cv2.subtract on the uint8 image, which clips at 0."""
+    return np.clip(np.rint(x - m), 0, 255) * s
+
+
+def _example_mean_in_uint8(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+    x = image if size is None else cv2.resize(image, size)
+    x = x[..., ::-1] if swap_rb else x
+    x = (x - np.array(mean).astype(np.uint8)).astype(np.float32) * scalefactor
+    return x.transpose(2, 0, 1)[np.newaxis]
+
+
+def _learner_cover(*, factor=lambda W, H, w, h: max(W / w, H / h), rows_from_original=False, clamp=False):
+    """crop=True as a learner writes it: the factor, where the offsets come from, and whether a
+    negative offset is clamped at 0, each as given."""
+
+    def cover(image, out_w, out_h):
+        h, w = image.shape[:2]
+        f = float(np.float32(factor(out_w, out_h, w, h)))
+        big = cv2.resize(image, None, fx=f, fy=f)
+        rows, cols = (h, w) if rows_from_original else big.shape[:2]
+        top, left = int(0.5 * (rows - out_h)), int(0.5 * (cols - out_w))
+        if clamp:
+            top, left = max(top, 0), max(left, 0)
+        return big[top:top + out_h, left:left + out_w]
+
+    return _resizer(cover)
+
+
+def _inverted_factor(W, H, w, h):
+    return max(w / W, h / H)
+
+
+def _kept_whole_fitted_image(run) -> bool:
+    """crop=True resized by min(W / w, H / h) and kept whole: one side of the blob comes out short."""
+    size = _argument(run.case, 2, "size", None)
+    if not _argument(run.case, 5, "crop", False) or size is None:
+        return False
+    image = run.case.args[0]
+    (out_w, out_h), (h, w) = size, image.shape[:2]
+    shapes = set()
+    for factor in (np.float32, float):
+        f = float(factor(min(out_w / w, out_h / h)))
+        shapes.add((1, 3) + cv2.resize(image, None, fx=f, fy=f).shape[:2])
+    return _shape(run) in shapes and _shape(run) != run.expected.shape
 
 
 def _example_float64(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
@@ -459,6 +524,19 @@ register(Exercise(
                 "(the first channel after the swap, if any), mean[2] to channel 2.",
                 detect=_blob_gives(_wrong_blob(values=lambda x, m, s: (x - m[::-1]) * s)),
                 example=_wrong_blob(values=lambda x, m, s: (x - m[::-1]) * s)),
+        Mistake("blob_from_image.mean_one_number",
+                "you subtracted one number from every channel; mean has one number per channel, in the "
+                "blob's order: subtract `np.asarray(mean, np.float32)`, which lines up with the last axis "
+                "of the (H, W, 3) image.",
+                detect=_blob_gives(_wrong_blob(values=lambda x, m, s: (x - m[0]) * s),
+                                   _wrong_blob(values=lambda x, m, s: (x - m.mean()) * s)),
+                example=_wrong_blob(values=lambda x, m, s: (x - m[0]) * s)),
+        Mistake("blob_from_image.mean_in_uint8",
+                "you subtracted the mean from the uint8 image: uint8 arithmetic wraps around below 0 "
+                "(5 - 104 gives 157), and cv2.subtract clips at 0. Convert to float32 first, then subtract "
+                "the mean: a blob holds negative values.",
+                detect=_blob_gives(_wrong_blob(values=_mean_in_uint8), _wrong_blob(values=_mean_saturated)),
+                example=_example_mean_in_uint8),
         Mistake("blob_from_image.mean_ignored",
                 "your blob ignores the mean: subtract it from every pixel, channel by channel, before "
                 "multiplying by scalefactor.",
@@ -518,7 +596,8 @@ register(Exercise(
                 "with crop=True you resized by min(W / w, H / h), which fits the image inside the target "
                 "so one side comes out short; crop uses max(W / w, H / h), so that the image covers the "
                 "target, then cuts the centre.",
-                detect=_blob_gives(_wrong_blob(resize=_cover_with(fit=min))),
+                detect=lambda run: (_blob_gives(_wrong_blob(resize=_cover_with(fit=min)))(run)
+                                    or _kept_whole_fitted_image(run)),
                 example=_wrong_blob(resize=_cover_with(fit=min))),
         Mistake("blob_from_image.crop_short_side",
                 "with crop=True you resized the image's short side to the size's long side; crop=True "
@@ -526,6 +605,19 @@ register(Exercise(
                 "target, then cuts the centre.",
                 detect=_blob_gives(_wrong_blob(resize=_resizer(cover=_short_side_cover))),
                 example=_wrong_blob(resize=_resizer(cover=_short_side_cover))),
+        Mistake("blob_from_image.crop_factor_inverted",
+                "with crop=True you resized by max(w / W, h / H), the inverse of the factor: f = max(W / w, "
+                "H / h) is the target's size over the image's (below 1 to shrink, above 1 to enlarge).",
+                detect=_blob_gives(*(_wrong_blob(resize=_learner_cover(factor=_inverted_factor, clamp=clamp))
+                                     for clamp in (False, True))),
+                example=_wrong_blob(resize=_learner_cover(factor=_inverted_factor, clamp=True))),
+        Mistake("blob_from_image.crop_offsets_from_original",
+                "your crop offsets come from the original image's size; take them from the resized one: "
+                "rows, cols = resized.shape[:2], then top = int(0.5 * (rows - H)), "
+                "left = int(0.5 * (cols - W)).",
+                detect=_blob_gives(*(_wrong_blob(resize=_learner_cover(rows_from_original=True, clamp=clamp))
+                                     for clamp in (False, True))),
+                example=_wrong_blob(resize=_learner_cover(rows_from_original=True, clamp=True))),
         Mistake("blob_from_image.crop_offsets_swapped",
                 "your crop offsets are swapped: top comes from the rows, int(0.5 * (rows - H)), and "
                 "left from the columns, int(0.5 * (cols - W)) (rows = resized.shape[0]).",
@@ -593,6 +685,11 @@ register(Exercise(
                 example=lambda image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False:
                     _RIGHT_BLOB(image, scalefactor, size, mean, swap_rb, crop).astype(np.float16)),
         # Errors on valid input.
+        Mistake("blob_from_image.mean_tuple_as_array",
+                SEQUENCE_MESSAGE.format(what="mean", first="mean"), on_error=_sequence_used_as_array,
+                example=lambda image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False:
+                    _RIGHT_BLOB(image, scalefactor, size, (0, 0, 0), swap_rb, crop)
+                    - mean.reshape(1, 3, 1, 1) * scalefactor),
         Mistake("blob_from_image.size_none_resized",
                 "size=None means: keep the image's own size. Skip the resize when size is None "
                 "(cv2.resize cannot resize to None, and None has no width and height to unpack).",
@@ -720,6 +817,14 @@ def _example_height_broadcast(blob, mean, std):
     return ((blob - np.float32(mean)[:, None]) / np.float32(std)[:, None]).astype(np.float32)
 
 
+def _batch_loop_guarded(blob, mean, std):
+    """``blob[c]`` for the channels, on as many of the first three images as the batch has."""
+    out = blob.astype(np.float32)
+    for c in range(min(3, out.shape[0])):
+        out[c] = (out[c] - mean[c]) / std[c]
+    return out
+
+
 def _example_batch_loop(blob, mean, std):
     out = blob.astype(np.float32)
     for c in range(3):
@@ -766,6 +871,17 @@ register(Exercise(
                 "and std reshaped to (1, 3, 1, 1), the whole blob at once).",
                 detect=_first_image_only,
                 example=lambda blob, mean, std: _right_normalize(blob[:1], mean, std)),
+        Mistake("normalize_blob.batch_axis_dropped",
+                "your result has lost the batch axis: it is (3, H, W). Return (N, 3, H, W), like the blob, "
+                "with every image normalised (mean and std reshaped to (1, 3, 1, 1)).",
+                detect=lambda run: np.shape(run.got) == run.expected.shape[1:],
+                example=lambda blob, mean, std: _right_normalize(blob, mean, std)[0]),
+        Mistake("normalize_blob.one_number",
+                "you used one number for all three channels; mean and std have one number per channel: "
+                "reshape each to (1, 3, 1, 1), so that channel c uses mean[c] and std[c].",
+                detect=_normalize_gives(_per_channel(lambda x, m, s: (x - m.mean()) / s.mean()),
+                                        _per_channel(lambda x, m, s: (x - m.flat[0]) / s.flat[0])),
+                example=lambda blob, mean, std: ((blob - np.mean(mean)) / np.mean(std)).astype(np.float32)),
         Mistake("normalize_blob.divided_by_variance",
                 "you divided by std squared (the variance); divide by std itself: (blob - mean) / std.",
                 detect=_normalize_gives(_per_channel(lambda x, m, s: (x - m) / s ** 2)),
@@ -845,6 +961,9 @@ register(Exercise(
                 "your result is not float32: cast it with astype(np.float32).",
                 detect=lambda run: _dtype_is_not(run, np.float32),
                 example=lambda blob, mean, std: _right_normalize(blob, mean, std).astype(np.float16)),
+        Mistake("normalize_blob.tuple_as_array",
+                SEQUENCE_MESSAGE.format(what="mean (or std)", first="mean"), on_error=_sequence_used_as_array,
+                example=lambda blob, mean, std: ((blob - mean[:, None, None]) / std[:, None, None]).astype(np.float32)),
         Mistake("normalize_blob.does_not_broadcast",
                 "your mean or std does not line up with the channels, so NumPy cannot broadcast it: the "
                 "channels are axis 1 of the (N, 3, H, W) blob, while NumPy lines a (3,) array up with "
@@ -853,7 +972,8 @@ register(Exercise(
         Mistake("normalize_blob.batch_axis_as_channels",
                 "you indexed axis 0 as if it held the channels; it holds the images. In an (N, 3, H, W) "
                 "blob the channels are axis 1: channel c is `blob[:, c]`.",
-                on_error=_batch_indexed_as_channels, example=_example_batch_loop),
+                on_error=_batch_indexed_as_channels, detect=_normalize_gives(_batch_loop_guarded),
+                example=_example_batch_loop),
     ],
 ))
 
@@ -887,13 +1007,20 @@ def _to_image_cases():
              {"mean": (123.675, 116.28, 103.53), "scalefactor": 1 / 58, "swap_rb": True}, rule="mean"),
         Case("a (3, H, W) blob without the batch axis", (blob_from_image(_image(rng, 3, 4))[0],),
              rule="batch"),
+        Case("a (1, 3, 1, 6) blob of a one-row image (drop only the batch axis, not the row axis)",
+             (blob_from_image(_image(rng, 1, 6)),), rule="batch"),
+        Case("a (1, 3, 5, 1) blob of a one-column image (drop only the batch axis)",
+             (blob_from_image(_image(rng, 5, 1)),), rule="batch"),
+        Case("a (3, 1, 4) blob of a one-row image, without the batch axis",
+             (blob_from_image(_image(rng, 1, 4))[0],), rule="batch"),
     ]
 
 
 _LAYOUTS = {"transpose": lambda chw: chw.transpose(1, 2, 0),
             "reshape": lambda chw: chw.reshape(chw.shape[1:] + (3,)),
             "transpose_hw": lambda chw: chw.transpose(2, 1, 0)}
-_UNSCALE = {"divide": lambda x, s: x / s, "multiply": lambda x, s: x * s, "ignore": lambda x, s: x}
+_UNSCALE = {"divide": lambda x, s: x / s, "multiply": lambda x, s: x * s, "ignore": lambda x, s: x,
+            "times_255": lambda x, s: x * 255}
 _UNMEAN = {"add": lambda x, m: x + m, "subtract": lambda x, m: x - m, "ignore": lambda x, m: x,
            "reversed": lambda x, m: x + m[::-1]}
 _SWAP_BACK = {**{f"order_{''.join(map(str, order))}": _reordered(order) for order in _OTHER_ORDERS},
@@ -954,6 +1081,12 @@ _MIN_MAX_STRETCHES = tuple(_stretched(rounding, first) for first in (False, True
                            for rounding in (np.rint, lambda x: x)) + (_cv2_min_max,)
 
 
+def _clipped_to_unit_then_255(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+    x = blob.reshape(blob.shape[-3:]).transpose(1, 2, 0) / scalefactor + np.asarray(mean, np.float32)
+    x = np.clip(x[..., ::-1] if swap_rb else x, 0, 1) * 255
+    return np.rint(x).astype(np.uint8)
+
+
 def _image_gives(*wrong_answers):
     return _gives(*wrong_answers, atol=1e-6)
 
@@ -962,6 +1095,27 @@ def _fails_without_batch_axis(exc, case) -> bool:
     """Any exception on the (3, H, W) case: the (1, 3, H, W) cases before it all passed."""
     blob = case.args[0] if case.args else None
     return getattr(blob, "ndim", None) == 3
+
+
+def _one_pixel_axis(case) -> bool:
+    """The case's blob has a row or a column of one pixel (an axis of size 1 besides the batch)."""
+    blob = case.args[0] if case.args else None
+    return getattr(blob, "ndim", 0) >= 3 and 1 in blob.shape[-2:]
+
+
+def _squeezed(run) -> bool:
+    return _one_pixel_axis(run.case) and np.ndim(run.got) < 3
+
+
+def _squeezed_error(exc, case) -> bool:
+    """np.squeeze dropped the size-1 row or column too, and the transpose no longer fits."""
+    return _one_pixel_axis(case) and isinstance(exc, (ValueError, IndexError))
+
+
+def _example_squeezed(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+    x = np.squeeze(blob).transpose(1, 2, 0) / scalefactor + np.float32(mean)
+    x = x[..., ::-1] if swap_rb else x
+    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
 
 
 def _example_drops_axis_twice(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
@@ -1078,6 +1232,13 @@ register(Exercise(
                 "your image ignores the mean: the blob had it subtracted, so add it back: "
                 "blob / scalefactor + mean.",
                 detect=_image_gives(_undo(mean_step="ignore")), example=_undo(mean_step="ignore")),
+        # after every other value mistake: a saturated image says little about its cause
+        Mistake("blob_to_image.times_255",
+                "you treated the values as 0-1 and multiplied by 255 (whatever scalefactor was, or after "
+                "clipping to 0..1): undo the blob's own recipe instead, blob / scalefactor + mean, then round "
+                "and clip to 0..255.",
+                detect=_image_gives(_undo(scale="times_255"), _clipped_to_unit_then_255),
+                example=_undo(scale="times_255")),
         # Rounding and clipping.
         Mistake("blob_to_image.astype_only",
                 "astype(np.uint8) alone neither rounds nor clips: 12.75 becomes 12 and -1 wraps around "
@@ -1116,6 +1277,16 @@ register(Exercise(
                 "cv2.cvtColor needs an (H, W, 3) image with the channels last: transpose the blob to "
                 "(H, W, 3) first, then swap.",
                 on_error=_cvtcolor_on_chw_blob, example=_example_cvtcolor_chw),
+        Mistake("blob_to_image.squeezed_size_one_axes",
+                "np.squeeze (or .squeeze()) drops every axis of size 1, so a one-row or one-column image "
+                "loses its row or column axis too: drop only the batch axis, `blob[0]` when blob.ndim == 4 "
+                "(or `blob.reshape(blob.shape[-3:])`).",
+                detect=_squeezed, on_error=_squeezed_error, example=_example_squeezed),
+        Mistake("blob_to_image.mean_tuple_as_array",
+                SEQUENCE_MESSAGE.format(what="mean", first="mean"), on_error=_sequence_used_as_array,
+                example=lambda blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False:
+                    _undo(mean_step="ignore")(blob + mean.reshape(3, 1, 1) * scalefactor, (0, 0, 0), scalefactor,
+                                              swap_rb)),
         Mistake("blob_to_image.fails_without_batch_axis",
                 "a (3, H, W) blob has no batch axis to drop: drop it only when there is one "
                 "(`blob.reshape(blob.shape[-3:])` gives (3, H, W) for both).",

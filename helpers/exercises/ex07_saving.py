@@ -70,10 +70,28 @@ def _kept_raw(label, got, expected):
 
 
 def _basename(label, got, expected):
+    """Only the last part of the path kept: split at both separators, or at '/' only (os.path.basename
+    on Linux and macOS) or at '\\' only."""
     if "/" not in label and "\\" not in label:
         return False
-    last = label.replace("\\", "/").rsplit("/", 1)[-1]
-    return got != expected and got in (last, clean_component(last), _prefixed(last))
+    lasts = {label.replace("\\", "/").rsplit("/", 1)[-1], label.rsplit("/", 1)[-1], label.rsplit("\\", 1)[-1]}
+    return got != expected and any(got in (last, clean_component(last), _prefixed(last)) for last in lasts)
+
+
+def _collapsed(text):
+    """clean_component with every run of unsafe characters made one '_'."""
+    name = re.sub(r'[/\\:*?"<>|\x00-\x1f\x7f]+', "_", _nfc(text))
+    return _prefixed(name.rstrip(". "))
+
+
+def _runs_collapsed(label, got, expected):
+    return got != expected and got == _collapsed(label)
+
+
+def _device_stem_stripped(label, got, expected):
+    """'_' in front of ' CON': the stem stripped at both ends (.strip()), not only at the end."""
+    return (got == "_" + expected and _stem(expected) not in WINDOWS_RESERVED
+            and expected.split(".")[0].strip().upper() in WINDOWS_RESERVED)
 
 
 def _removed(label, got, expected):
@@ -255,6 +273,9 @@ CLEAN_MISTAKES = [
     ("stripped_whitespace", "you stripped a tab, newline or other whitespace at the end (.strip() or "
      ".rstrip() with no argument): strip only dots and spaces, .rstrip('. '); a control character at the "
      "end becomes '_' and a no-break space stays.", _stripped_whitespace, _learner_clean(pre=str.strip)),
+    ("runs_collapsed", "you replaced a run of unsafe characters with one '_': replace each character with "
+     "its own '_' ('a//b' becomes 'a__b'), so that 'a//b' and 'a/b' stay two names.", _runs_collapsed,
+     _collapsed),
     ("removed", "you removed the unsafe characters instead of replacing them: 'a/b' became 'ab', the name of "
      "another label. Replace each with '_'.", _removed, _learner_clean(repl="")),
     ("other_replacement", "unsafe characters become '_' (and the '_' in front is '_' too), not another "
@@ -305,6 +326,11 @@ CLEAN_MISTAKES = [
      "create these in any case, with any extension. Put '_' in front when "
      "name.split('.')[0].rstrip(' ').upper() is in WINDOWS_RESERVED.", _device_kept,
      _learner_clean(prefix=lambda n: not n or n.startswith(".") or n in WINDOWS_RESERVED)),
+    ("device_stem_stripped", "you stripped the start of the stem too (.strip()): the test is "
+     "name.split('.')[0].rstrip(' ').upper() in WINDOWS_RESERVED, so ' CON' (with a space in front) is no "
+     "device name and gets no '_'.", _device_stem_stripped,
+     _learner_clean(prefix=lambda n: not n or n.startswith(".")
+                    or n.split(".")[0].strip().upper() in WINDOWS_RESERVED)),
     ("dot_inside_prefixed", "you put '_' in front of a name with a dot inside ('st. bernard'): only a name "
      "that starts with '.' is hidden. Test name.startswith('.').", _dot_inside_prefixed,
      _learner_clean(prefix=lambda n: not n or "." in n or _stem(n) in WINDOWS_RESERVED)),
@@ -350,9 +376,10 @@ def _clean_cases():
         ("empty", [""]),
         ("dot", [".", "..", "...", ".ipynb_checkpoints", ".x.", "st. bernard"]),
         ("reserved", ["CON", "con", "nul.txt", "COM1", "CON .txt", "nul.tar.gz"] + _every_device()
-         + ["console", "bacon", "COM10", "LPT", "conn.txt"]),
+         + ["console", "bacon", "COM10", "LPT", "conn.txt", " CON", " nul.txt"]),
         ("order", [" ", " . ", "   "]),
-        ("unchanged", ["x" * 120]),
+        ("forbidden", ["a//b", "a::b??c"]),
+        ("long", ["x" * 120, "y" * 300, "猫" * 90]),
     ]
     return [Case(_label_text(label), (label,), rule=rule) for rule, labels in groups for label in labels]
 
@@ -396,6 +423,7 @@ register(Exercise(
         "dot": 'starts with "."',
         "reserved": 'name.split(".")[0].rstrip(" ").upper() is in WINDOWS_RESERVED',
         "unchanged": "Nothing else changes",
+        "long": "a long name is not cut",
     },
     hint="""
         Work in this order: unicodedata.normalize("NFC", text); replace every character in
@@ -837,6 +865,9 @@ def _coco_cases():
              (7, boxes[:3], scores[:3], np.array([0, 1, 2]), np.array([1, 3, 7])), rule="category"),
         Case("class ids 2, 1, 0 and category ids [18, 44, 90] (COCO's ids have gaps)",
              (7, boxes[:3], scores[:3], np.array([2, 1, 0]), [18, 44, 90]), rule="category"),
+        Case("four detections with scores 0.9, 0.04, 0.001 and 0 (a low score is still a detection)",
+             (11, boxes[:4], np.array([0.9, 0.04, 0.001, 0.0], np.float32), classes[:4], [1, 3, 7]),
+             rule="each"),
         Case("no detections at all (boxes of shape (0, 4))",
              (5, np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64), [1, 3, 7]),
              rule="each"),
@@ -1036,6 +1067,9 @@ CORNERS = lambda b: list(b)  # noqa: E731
 PLUS_ONE = lambda b: [b[0], b[1], b[2] - b[0] + 1, b[3] - b[1] + 1]  # noqa: E731
 CENTRE = lambda b: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, b[2] - b[0], b[3] - b[1]]  # noqa: E731
 ROWS_FIRST = lambda b: [b[1], b[0], b[3] - b[1], b[2] - b[0]]  # noqa: E731
+SIZE_SWAPPED = lambda b: [b[0], b[1], b[3] - b[1], b[2] - b[0]]  # noqa: E731
+HEIGHT_FROM_X1 = lambda b: [b[0], b[1], b[2] - b[0], b[3] - b[0]]  # noqa: E731
+WIDTH_FROM_Y1 = lambda b: [b[0], b[1], b[2] - b[1], b[3] - b[1]]  # noqa: E731
 CLASS_INDEX = lambda category_ids, c: c  # noqa: E731
 CLASS_PLUS_ONE = lambda category_ids, c: c + 1  # noqa: E731
 CLASS_SHIFTED = lambda category_ids, c: category_ids[int(c) - 1]  # noqa: E731
@@ -1057,6 +1091,57 @@ def _coco_with(change):
         results = _coco_variant(_xywh)(image_id, boxes_xyxy, scores, class_ids, category_ids)
         return change(results)
     return to_coco_results
+
+
+def _not_finite(case):
+    """Where the case's bad number is: ('score' or 'box', 'nan' or 'inf', index of the detection)."""
+    _, boxes, scores, _, _ = case.args
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    scores = np.asarray(scores, np.float64).reshape(-1)
+    for i in range(len(scores)):
+        for where, values in (("score", scores[i:i + 1]), ("box", boxes[i])):
+            if not np.isfinite(values).all():
+                return where, "nan" if np.isnan(values).any() else "inf", i
+    return None
+
+
+def _let_through(where=None, kind=None, later=False):
+    """A detect for a bad-input case that gave a result: the bad number is ``kind`` in ``where``
+    (None: anywhere), in a later detection than the first when ``later``. The cases come in
+    the order score NaN, box NaN, a later box NaN, then inf, so that reaching one says the ones
+    before were refused."""
+    def detect(run):
+        if isinstance(run.got, BaseException):  # it raised, with a message that misses 'NaN'
+            return False
+        bad = _not_finite(run.case)
+        return (bad is not None and where in (None, bad[0]) and kind in (None, bad[1])
+                and (bad[2] > 0) == later)
+    return detect
+
+
+def _example_no_check(image_id, boxes_xyxy, scores, class_ids, category_ids):
+    return [{"image_id": int(image_id), "category_id": int(category_ids[int(c)]),
+             "bbox": [float(b[0]), float(b[1]), float(b[2] - b[0]), float(b[3] - b[1])], "score": float(s)}
+            for b, s, c in zip(boxes_xyxy, scores, class_ids)]
+
+
+def _example_scores_checked(image_id, boxes_xyxy, scores, class_ids, category_ids):
+    if not np.isfinite(np.asarray(scores, np.float64)).all():
+        raise ValueError("NaN or infinite score")
+    return _example_no_check(image_id, boxes_xyxy, scores, class_ids, category_ids)
+
+
+def _example_first_checked(image_id, boxes_xyxy, scores, class_ids, category_ids):
+    boxes, scores = np.asarray(boxes_xyxy, np.float64), np.asarray(scores, np.float64)
+    if len(scores) and not (np.isfinite(boxes[0]).all() and np.isfinite(scores).all()):
+        raise ValueError("NaN or infinite value in the detections")
+    return _example_no_check(image_id, boxes_xyxy, scores, class_ids, category_ids)
+
+
+def _example_nan_only(image_id, boxes_xyxy, scores, class_ids, category_ids):
+    if np.isnan(np.asarray(boxes_xyxy, np.float64)).any() or np.isnan(np.asarray(scores, np.float64)).any():
+        raise ValueError("NaN in the detections")
+    return _example_no_check(image_id, boxes_xyxy, scores, class_ids, category_ids)
 
 
 def _refuses_empty(exc, case):
@@ -1152,6 +1237,12 @@ register(Exercise(
                      CENTRE),
         _box_mistake("swapped_xy", "your bbox is [y, x, height, width]: COCO's order is x first (the column), "
                      "then y (the row): [x1, y1, x2 - x1, y2 - y1].", ROWS_FIRST),
+        _box_mistake("size_swapped", "your width and height are swapped: width = x2 - x1 comes first, then "
+                     "height = y2 - y1: [x1, y1, x2 - x1, y2 - y1].", SIZE_SWAPPED),
+        _box_mistake("height_from_x1", "your height is y2 - x1: subtract the box's own top, height = y2 - y1.",
+                     HEIGHT_FROM_X1),
+        _box_mistake("width_from_y1", "your width is x2 - y1: subtract the box's own left edge, width = x2 - x1.",
+                     WIDTH_FROM_Y1),
         Mistake("to_coco_results.rounded", "you rounded the numbers: keep them exact (float(v)); the "
                 "evaluation compares boxes to a fraction of a pixel and ranks by score.", detect=_rounded,
                 example=_coco_with(lambda results: [dict(r, bbox=[round(v, 2) for v in r["bbox"]],
@@ -1163,6 +1254,21 @@ register(Exercise(
         _category_mistake("class_shifted", "class ids count from 0: category_ids[class_id] is the id of class "
                           "class_id, not category_ids[class_id - 1] (which gives class 0 the last id).",
                           CLASS_SHIFTED),
+        # Bad input that gave a result instead of the ValueError.
+        Mistake("to_coco_results.nan_accepted", "nothing refused this NaN score. Test every score and every "
+                "box number with np.isfinite (which refuses NaN and inf alike; `x == np.nan` is always False) "
+                "and raise ValueError naming NaN.", on_no_raise=True,
+                detect=_let_through("score", "nan"), example=_example_no_check),
+        Mistake("to_coco_results.boxes_unchecked", "you refuse a NaN score but not a NaN box: check the four "
+                "box numbers too, np.isfinite(boxes).all().", on_no_raise=True,
+                detect=_let_through("box", "nan"), example=_example_scores_checked),
+        Mistake("to_coco_results.first_detection_only", "you refuse a NaN in the first detection but not in a "
+                "later one: check every detection (np.isfinite(boxes).all() over the whole (N, 4) array).",
+                on_no_raise=True, detect=_let_through("box", "nan", later=True), example=_example_first_checked),
+        Mistake("to_coco_results.inf_accepted", "you refuse NaN but let infinity through: np.isnan(inf) is "
+                "False, and json.dumps(allow_nan=False) refuses inf as well. Test np.isfinite (or "
+                "math.isfinite), which is False for NaN, inf and -inf.", on_no_raise=True,
+                detect=_let_through(kind="inf"), example=_example_nan_only),
         Mistake("to_coco_results.index_as_image_id", "image_id is the id of the image passed in, the same in "
                 "every dict (one image per call), not the number of the detection.", detect=_index_as_image_id,
                 example=_coco_with(lambda results: [dict(r, image_id=i) for i, r in enumerate(results)])),

@@ -252,6 +252,30 @@ def _padded(run):
     return len(last) > len(want) and last[:len(want)] == want and all(x is None for x in last[len(want):])
 
 
+def _short_batch_first(run):
+    """The leftover batch cut from the start: the items in order, the batch sizes reversed."""
+    got = _got(run)
+    return (got is not None and _flat(got) == _items(run) and _shape(got) != _shape(run.expected)
+            and _shape(got) == _shape(run.expected)[::-1])
+
+
+def _range_refused_zero(run):
+    """batch_size 0 reached range(), which raised its own ValueError: nothing checked it first."""
+    return isinstance(run.got, ValueError) and "range() arg 3 must not be zero" in str(run.got)
+
+
+def _unchecked_negative(run):
+    """A negative batch_size gave no batches: range(0, n, -2) is empty, and nothing refused it."""
+    size = _size(run)
+    return isinstance(size, int) and size < 0 and isinstance(run.got, list) and not run.got
+
+
+def _fraction_accepted(run):
+    """2.5 gave batches: turned into a whole number (int, round, ceil) instead of refused."""
+    size = _size(run)
+    return isinstance(size, float) and not size.is_integer() and isinstance(run.got, list)
+
+
 def _reshape_error(exc, case):
     return isinstance(exc, ValueError) and "reshape" in str(exc)
 
@@ -349,6 +373,30 @@ def _padded_example(paths, batch_size):
     from itertools import zip_longest
     _checked(batch_size)
     return [list(batch) for batch in zip_longest(*[iter(paths)] * batch_size)]
+
+
+def _short_first_example(paths, batch_size):
+    _checked(batch_size)
+    extra = len(paths) % batch_size
+    head = [paths[:extra]] if extra else []
+    return head + [paths[s:s + batch_size] for s in range(extra, len(paths), batch_size)]
+
+
+def _unchecked_example(paths, batch_size):
+    return [paths[s:s + batch_size] for s in range(0, len(paths), batch_size)]
+
+
+def _zero_only_example(paths, batch_size):
+    if batch_size == 0:
+        raise ValueError("batch_size must not be 0")
+    return [paths[s:s + batch_size] for s in range(0, len(paths), batch_size)]
+
+
+def _int_example(paths, batch_size):
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    size = int(batch_size)
+    return [paths[s:s + size] for s in range(0, len(paths), size)]
 
 
 def _empty_refusing(paths, batch_size):
@@ -457,6 +505,21 @@ register(Exercise(
         Mistake("iter_batches.repeated", "some items appear twice: the batches overlap. Step the start by "
                 "batch_size and slice items[start:start + batch_size].", detect=_repeated,
                 example=_ranged(lambda s, b: s + b, lambda n, b: range(0, n, max(b - 1, 1)))),
+        Mistake("iter_batches.short_batch_first", "your short batch comes first: cut from the start of the "
+                "list, so that every batch but the last holds batch_size items and the leftover goes last.",
+                detect=_short_batch_first, example=_short_first_example),
+        Mistake("iter_batches.zero_unchecked", "that is range()'s own error: nothing checked batch_size "
+                "before it. Check it first and raise ValueError naming batch_size when it is not a positive "
+                "whole number (below 1, or not an int).", on_no_raise=True, detect=_range_refused_zero,
+                example=_unchecked_example),
+        Mistake("iter_batches.negative_unchecked", "range(0, len(items), batch_size) with a negative step is "
+                "simply empty, so every image would be skipped without a word. Refuse every batch_size below "
+                "1, not only 0, with ValueError naming batch_size.", on_no_raise=True,
+                detect=_unchecked_negative, example=_zero_only_example),
+        Mistake("iter_batches.fraction_accepted", "2.5 is not a whole number of images: refuse it with "
+                "ValueError naming batch_size rather than turning it into one (int(), round() or math.ceil); "
+                "test isinstance(batch_size, int).", on_no_raise=True, detect=_fraction_accepted,
+                example=_int_example),
         Mistake("iter_batches.some_missing", "some items are missing between the batches: step the start by "
                 "batch_size exactly and slice items[start:start + batch_size].", detect=_some_missing,
                 example=_ranged(lambda s, b: s + b, lambda n, b: range(0, n, b + 1))),

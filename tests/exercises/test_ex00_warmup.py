@@ -188,3 +188,75 @@ def test_a_copy_then_in_place_division_is_accepted():
         out /= 255
         return out
     assert_accepted(NAME, to_unit_range)
+
+
+# --------------------------------------------------------------------------- #
+# From a learner corpus written blind to the check
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("fn", [
+    lambda image: image.astype(np.float32) / 255 * 2 - 1,
+    lambda image: image.astype(np.float32) / 127.5 - 1,
+    lambda image: (image.astype(np.float32) / 255 - 0.5) / 0.5,
+], ids=["times_two_minus_one", "over_127_5", "mean_std_half"])
+def test_minus_one_to_one(fn):
+    assert_rejected(NAME, fn, "-1 to 1", "divide by 255", mistake="to_unit_range.minus_one_to_one")
+
+
+@pytest.mark.parametrize("fn", [
+    lambda image: (image.astype(np.int8) / 255).astype(np.float32),
+    lambda image: image.astype(np.int8).astype(np.float32) / 255,
+], ids=["int8_then_divide", "int8_then_float32"])
+def test_signed_int8_wraps(fn):
+    assert_rejected(NAME, fn, "int8", "negative", mistake="to_unit_range.signed_wrap")
+
+
+def test_grayscale_returned_unchanged():
+    def to_unit_range(image):
+        if image.ndim == 3:
+            return image.astype(np.float32) / 255
+        return image
+    assert_rejected(NAME, to_unit_range, "still 0-255", mistake="to_unit_range.not_divided")
+
+
+def test_rounded_to_two_decimals_gets_the_plain_comparison():
+    """No known mistake rounds: the comparison says where the values differ, no guess."""
+    result = assert_rejected(NAME, lambda image: np.round(image.astype(np.float32) / 255, 2), "differs")
+    assert result.mistake is None
+
+
+@pytest.mark.parametrize("fn", [
+    lambda image: cv2.multiply(image.astype(np.float32), 1 / 255),
+    lambda image: np.multiply(image, 1 / 255, dtype=np.float32),
+], ids=["cv2_multiply", "np_multiply_dtype"])
+def test_more_correct_variants(fn):
+    assert_accepted(NAME, fn)
+
+
+def test_printing_every_row_is_still_correct():
+    def to_unit_range(image):
+        for row in image:
+            print(row)
+        return image.astype(np.float32) / 255
+    result = assert_accepted(NAME, to_unit_range)
+    assert "printed" in result.message
+
+
+def test_centred_on_zero():
+    assert_rejected(NAME, lambda image: image.astype(np.float32) / 255 - 0.5, "-0.5 to 0.5",
+                    mistake="to_unit_range.centred")
+
+
+@pytest.mark.parametrize("order", [1, -1], ids=["rgb_order", "bgr_order"])
+def test_imagenet_normalised_too(order):
+    mean = np.array([0.485, 0.456, 0.406])[::order]
+    std = np.array([0.229, 0.224, 0.225])[::order]
+
+    def to_unit_range(image):
+        x = image.astype(np.float32) / 255
+        return ((x - mean) / std).astype(np.float32) if x.ndim == 3 and x.shape[2] == 3 else x
+    assert_rejected(NAME, to_unit_range, "ImageNet", mistake="to_unit_range.imagenet_normalised")
+
+
+def test_clipped_to_one_gets_the_plain_comparison():
+    result = assert_rejected(NAME, lambda image: np.clip(image, 0, 1).astype(np.float32), "differs")
+    assert result.mistake is None

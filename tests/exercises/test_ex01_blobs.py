@@ -1067,7 +1067,8 @@ def test_to_image_correct_variants():
         return np.rint(x).clip(0, 255).astype(np.uint8)
 
     def squeeze_and_half_up(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
-        x = np.squeeze(blob).transpose(1, 2, 0) * (1 / scalefactor) + np.array(mean, np.float32)
+        x = (np.squeeze(blob, axis=0) if blob.ndim == 4 else blob).transpose(1, 2, 0)
+        x = x * (1 / scalefactor) + np.array(mean, np.float32)
         x = x[:, :, ::-1] if swap_rb else x
         return np.clip(x + 0.5, 0, 255).astype(np.uint8)
 
@@ -1091,3 +1092,222 @@ def test_to_image_correct_variants():
     for fn in (with_cv2, float64_math, squeeze_and_half_up, swap_on_the_blob_first, clip_then_round,
                cv2_swap_and_saturate):
         assert_accepted(UNDO, fn)
+
+
+# --------------------------------------------------------------------------- #
+# From a learner corpus written blind to the checks
+# --------------------------------------------------------------------------- #
+def test_blob_mean_subtracted_from_the_uint8_image():
+    def blob_from_image(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        x = _resize(image, size, crop)
+        if swap_rb:
+            x = x[..., ::-1]
+        x = (x - np.array(mean).astype(np.uint8)).astype(np.float32) * scalefactor
+        return x.transpose(2, 0, 1)[None].astype(np.float32)
+    assert_rejected(BLOB, blob_from_image, "uint8", "wraps", mistake="blob_from_image.mean_in_uint8")
+
+
+def test_blob_mean_subtracted_with_cv2_subtract():
+    def blob_from_image(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        x = np.ascontiguousarray(_resize(image, size, crop))
+        if swap_rb:
+            x = np.ascontiguousarray(x[..., ::-1])
+        x = cv2.subtract(x, np.array([*mean, 0], np.float64)).astype(np.float32) * np.float32(scalefactor)
+        return x.transpose(2, 0, 1)[None]
+    assert_rejected(BLOB, blob_from_image, "cv2.subtract clips", mistake="blob_from_image.mean_in_uint8")
+
+
+@pytest.mark.parametrize("one", [lambda mean: mean[0], lambda mean: float(np.mean(mean))],
+                         ids=["first_number", "average"])
+def test_blob_one_mean_for_every_channel(one):
+    def blob_from_image(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        x = _resize(image, size, crop).astype(np.float32)
+        if swap_rb:
+            x = x[..., ::-1]
+        return ((x - np.float32(one(mean))) * np.float32(scalefactor)).transpose(2, 0, 1)[None]
+    assert_rejected(BLOB, blob_from_image, "one number", mistake="blob_from_image.mean_one_number")
+
+
+def test_blob_crop_that_fits_inside_and_keeps_the_whole_image():
+    """min instead of max, with the window clamped at 0: the blob keeps the whole, smaller image."""
+    def blob_from_image(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        h, w = image.shape[:2]
+        if size is not None and crop:
+            f = min(size[0] / w, size[1] / h)
+            image = cv2.resize(image, None, fx=f, fy=f)
+            top = max(int(0.5 * (image.shape[0] - size[1])), 0)
+            left = max(int(0.5 * (image.shape[1] - size[0])), 0)
+            image = image[top:top + size[1], left:left + size[0]]
+        elif size is not None:
+            image = cv2.resize(image, size)
+        return _finish(image, scalefactor, mean, swap_rb)
+    assert_rejected(BLOB, blob_from_image, "min(W / w, H / h)", mistake="blob_from_image.crop_fits_inside")
+
+
+def test_blob_more_correct_variants():
+    def opencv_batch_of_one(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        return cv2.dnn.blobFromImages([image], scalefactor, size or (0, 0), mean, swap_rb, crop)
+
+    def mean_times_scale(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        x = _resize(image, size, crop).astype(np.float32)
+        if swap_rb:
+            x = x[..., ::-1]
+        x = x * scalefactor - np.array(mean, np.float32) * scalefactor  # (x - mean) * s, expanded
+        return x.transpose(2, 0, 1)[None].astype(np.float32)
+
+    def cvtcolor_first_int_half(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        img = cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if swap_rb else image
+        if size is not None:
+            w, h = img.shape[1], img.shape[0]
+            if crop:
+                f = float(max(np.float32(size[0] / w), np.float32(size[1] / h)))
+                img = cv2.resize(img, (0, 0), fx=f, fy=f)
+                top, left = int((img.shape[0] - size[1]) / 2), int((img.shape[1] - size[0]) / 2)
+                img = img[top:top + size[1], left:left + size[0]]
+            else:
+                img = cv2.resize(img, size)
+        out = (img.astype(np.float32) - np.asarray(mean, np.float32)) * np.float32(scalefactor)
+        return out.transpose(2, 0, 1).reshape(1, 3, *out.shape[:2])
+
+    for fn in (opencv_batch_of_one, mean_times_scale, cvtcolor_first_int_half):
+        assert_accepted(BLOB, fn)
+
+
+@pytest.mark.parametrize("one", [lambda v: float(np.mean(v)), lambda v: v[0]], ids=["average", "first"])
+def test_normalize_one_number_for_every_channel(one):
+    def normalize_blob(blob, mean, std):
+        return ((blob - one(mean)) / one(std)).astype(np.float32)
+    assert_rejected(NORM, normalize_blob, "one number", mistake="normalize_blob.one_number")
+
+
+def test_normalize_drops_the_batch_axis():
+    def normalize_blob(blob, mean, std):
+        m = np.asarray(mean, np.float32).reshape(3, 1, 1)
+        s = np.asarray(std, np.float32).reshape(3, 1, 1)
+        return ((blob[0] - m) / s).astype(np.float32)
+    assert_rejected(NORM, normalize_blob, "lost the batch axis", mistake="normalize_blob.batch_axis_dropped")
+
+
+def test_normalize_loops_over_the_batch_axis_without_an_error():
+    """blob[c] instead of blob[:, c], guarded so that it never raises: named by its values."""
+    def normalize_blob(blob, mean, std):
+        out = blob.astype(np.float32).copy()
+        for c in range(3):
+            if c < out.shape[0]:
+                out[c] = (out[c] - mean[c]) / std[c]
+        return out
+    assert_rejected(NORM, normalize_blob, "blob[:, c]", mistake="normalize_blob.batch_axis_as_channels")
+
+
+def test_normalize_more_correct_variants():
+    def subtract_with_dtype(blob, mean, std):
+        return np.subtract(blob, np.float32(mean)[:, None, None], dtype=np.float32) / np.float32(std)[:, None, None]
+
+    def channels_last_and_back(blob, mean, std):
+        x = np.moveaxis(blob.astype(np.float32), 1, -1)
+        return np.ascontiguousarray(np.moveaxis((x - np.float32(mean)) / np.float32(std), -1, 1))
+
+    for fn in (subtract_with_dtype, channels_last_and_back):
+        assert_accepted(NORM, fn)
+
+
+@pytest.mark.parametrize("squeeze", [np.squeeze, lambda blob: blob.squeeze()], ids=["np_squeeze", "method"])
+def test_to_image_squeeze_drops_a_one_pixel_row(squeeze):
+    def blob_to_image(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+        x = squeeze(blob).transpose(1, 2, 0) / scalefactor + np.float32(mean)
+        return np.clip(np.rint(x[..., ::-1] if swap_rb else x), 0, 255).astype(np.uint8)
+    assert_rejected(UNDO, blob_to_image, "np.squeeze", "drop only the batch axis", status="error",
+                    mistake="blob_to_image.squeezed_size_one_axes")
+
+
+def test_to_image_squeeze_then_moveaxis_gives_a_flat_image():
+    def blob_to_image(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+        x = np.moveaxis(np.squeeze(blob), 0, -1) / scalefactor + np.float32(mean)
+        return np.clip(np.rint(x[..., ::-1] if swap_rb else x), 0, 255).astype(np.uint8)
+    assert_rejected(UNDO, blob_to_image, "np.squeeze", mistake="blob_to_image.squeezed_size_one_axes")
+
+
+def test_to_image_more_correct_variants():
+    def squeeze_axis_0(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+        b = np.squeeze(blob, axis=0) if blob.ndim == 4 else blob
+        x = np.transpose(b, (1, 2, 0)) / scalefactor + np.array(mean)
+        return np.clip((x[..., [2, 1, 0]] if swap_rb else x).round(), 0, 255).astype("uint8")
+
+    def swap_after_uint8(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+        b = blob.reshape(blob.shape[-3:])
+        x = np.clip(np.rint(b.transpose(1, 2, 0) / scalefactor + np.asarray(mean)), 0, 255).astype(np.uint8)
+        return cv2.cvtColor(np.ascontiguousarray(x), cv2.COLOR_RGB2BGR) if swap_rb else x
+
+    def chw_then_transpose(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+        b = blob[0] if blob.ndim == 4 else blob
+        x = b / scalefactor + np.asarray(mean, np.float64).reshape(3, 1, 1)
+        return np.clip(np.round(x[::-1] if swap_rb else x, 0), 0, 255).astype(np.uint8).transpose(1, 2, 0)
+
+    for fn in (squeeze_axis_0, swap_after_uint8, chw_then_transpose):
+        assert_accepted(UNDO, fn)
+
+
+def _crop_by(factor, *, rows_from_original=False):
+    """A learner's blob_from_image whose crop uses another factor or takes the offsets from the
+    original size; a negative offset is clamped at 0, as learners do to make the slice work."""
+    def blob_from_image(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        h, w = image.shape[:2]
+        if size is not None and crop:
+            big = cv2.resize(image, None, fx=factor(size, w, h), fy=factor(size, w, h))
+            rows, cols = (h, w) if rows_from_original else big.shape[:2]
+            top, left = max(int(0.5 * (rows - size[1])), 0), max(int(0.5 * (cols - size[0])), 0)
+            image = big[top:top + size[1], left:left + size[0]]
+        elif size is not None:
+            image = cv2.resize(image, size)
+        return _finish(image, scalefactor, mean, swap_rb)
+    return blob_from_image
+
+
+def test_blob_crop_factor_inverted():
+    fn = _crop_by(lambda size, w, h: float(np.float32(max(w / size[0], h / size[1]))))
+    assert_rejected(BLOB, fn, "max(w / W, h / H)", "inverse", mistake="blob_from_image.crop_factor_inverted")
+
+
+def test_blob_crop_offsets_from_the_original_size():
+    fn = _crop_by(lambda size, w, h: float(np.float32(max(size[0] / w, size[1] / h))), rows_from_original=True)
+    assert_rejected(BLOB, fn, "original image's size", mistake="blob_from_image.crop_offsets_from_original")
+
+
+def test_blob_mean_reshaped_as_a_tuple():
+    def blob_from_image(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=False, crop=False):
+        blob = _finish(_resize(image, size, crop), scalefactor, (0, 0, 0), swap_rb)
+        return blob - mean.reshape(1, 3, 1, 1) * scalefactor
+    assert_rejected(BLOB, blob_from_image, "np.asarray(mean, np.float32)", status="error",
+                    mistake="blob_from_image.mean_tuple_as_array")
+
+
+@pytest.mark.parametrize("index", [lambda v: v[:, None, None], lambda v: v.reshape(1, 3, 1, 1)],
+                         ids=["indexed", "reshaped"])
+def test_normalize_tuple_used_as_an_array(index):
+    def normalize_blob(blob, mean, std):
+        return ((blob - index(mean)) / index(std)).astype(np.float32)
+    assert_rejected(NORM, normalize_blob, "tuple (or a list)", status="error",
+                    mistake="normalize_blob.tuple_as_array")
+
+
+def test_to_image_mean_reshaped_as_a_tuple():
+    def blob_to_image(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+        chw = (blob[0] if blob.ndim == 4 else blob) / scalefactor + mean.reshape(3, 1, 1)
+        x = chw.transpose(1, 2, 0)
+        return np.clip(np.rint(x[..., ::-1] if swap_rb else x), 0, 255).astype(np.uint8)
+    assert_rejected(UNDO, blob_to_image, "no .reshape", status="error", mistake="blob_to_image.mean_tuple_as_array")
+
+
+def test_to_image_times_255_whatever_the_scalefactor():
+    def blob_to_image(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+        x = (blob[0] if blob.ndim == 4 else blob).transpose(1, 2, 0) * 255 + np.float32(mean)
+        return np.clip(np.rint(x[..., ::-1] if swap_rb else x), 0, 255).astype(np.uint8)
+    assert_rejected(UNDO, blob_to_image, "multiplied by 255", mistake="blob_to_image.times_255")
+
+
+def test_to_image_clipped_to_0_1_then_times_255():
+    def blob_to_image(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
+        x = _hwc(blob, mean, scalefactor)
+        x = x[..., ::-1] if swap_rb else x
+        return (np.clip(x, 0, 1) * 255).round().astype(np.uint8)
+    assert_rejected(UNDO, blob_to_image, "clipping to 0..1", mistake="blob_to_image.times_255")

@@ -349,7 +349,7 @@ def test_clean_correct_variants():
         while name[-1:] in (".", " "):
             name = name[:-1]
         hidden_or_empty = name == "" or name.startswith(".")
-        return "_" + name if hidden_or_empty or name.split(".")[0].strip().upper() in WINDOWS_RESERVED else name
+        return "_" + name if hidden_or_empty or name.split(".")[0].rstrip(" ").upper() in WINDOWS_RESERVED else name
     for variant in (with_regex, with_translate, with_loop, with_strip_loop_and_strip):
         assert_accepted(CLEAN, variant)
 
@@ -925,7 +925,8 @@ def test_coco_changes_the_boxes_in_place():
 def test_coco_nan_passed_through():
     def to_coco_results(image_id, boxes_xyxy, scores, class_ids, category_ids):
         return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
-    assert_rejected(COCO, to_coco_results, "instead of raising ValueError", "NaN", mistake="generic.no_raise")
+    assert_rejected(COCO, to_coco_results, "instead of raising ValueError", "NaN", "np.isfinite",
+                    mistake="to_coco_results.nan_accepted")
 
 
 def test_coco_nan_in_scores_only():
@@ -933,7 +934,8 @@ def test_coco_nan_in_scores_only():
         if np.isnan(np.asarray(scores, float)).any():
             raise ValueError("a score is NaN")
         return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
-    assert_rejected(COCO, to_coco_results, "check the boxes too", mistake="generic.no_raise")
+    assert_rejected(COCO, to_coco_results, "check the boxes too", "not a NaN box",
+                    mistake="to_coco_results.boxes_unchecked")
 
 
 def test_coco_nan_checked_on_the_first_detection_only():
@@ -941,7 +943,8 @@ def test_coco_nan_checked_on_the_first_detection_only():
         if len(scores) and (math.isnan(scores[0]) or np.isnan(boxes_xyxy[0]).any()):
             raise ValueError("NaN in the detections")
         return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
-    assert_rejected(COCO, to_coco_results, "the third", mistake="generic.no_raise")
+    assert_rejected(COCO, to_coco_results, "the third", "check every detection",
+                    mistake="to_coco_results.first_detection_only")
 
 
 def test_coco_refuses_nan_but_not_inf():
@@ -951,7 +954,7 @@ def test_coco_refuses_nan_but_not_inf():
             raise ValueError("NaN in the detections")
         return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
     assert_rejected(COCO, to_coco_results, "+inf", "np.isfinite", "instead of raising ValueError",
-                    mistake="generic.no_raise")
+                    "let infinity through", mistake="to_coco_results.inf_accepted")
 
 
 def test_coco_refuses_nan_and_inf_scores_but_not_minus_inf_boxes():
@@ -960,7 +963,7 @@ def test_coco_refuses_nan_and_inf_scores_but_not_minus_inf_boxes():
         if np.isnan(scores_).any() or np.isinf(scores_).any() or np.isnan(np.asarray(boxes_xyxy, float)).any():
             raise ValueError("NaN or inf in the detections")
         return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
-    assert_rejected(COCO, to_coco_results, "-inf", "np.isfinite", mistake="generic.no_raise")
+    assert_rejected(COCO, to_coco_results, "-inf", "np.isfinite", mistake="to_coco_results.inf_accepted")
 
 
 def test_coco_assert_instead_of_value_error():
@@ -1011,3 +1014,171 @@ def test_coco_correct_variants():
     assert_accepted(COCO, with_tolist)
     assert_accepted(COCO, with_loop)
     assert_accepted(COCO, with_item)
+
+
+# --------------------------------------------------------------------------- #
+# From a learner corpus written blind to the checks
+# --------------------------------------------------------------------------- #
+def _clean_but(*, pattern=UNSAFE, stem=lambda name: name.split(".")[0].rstrip(" ")):
+    """A learner's clean_component, right except for the replacement pattern or the device stem."""
+    def clean_component(text):
+        name = pattern.sub("_", unicodedata.normalize("NFC", text)).rstrip(". ")
+        if not name or name.startswith(".") or stem(name).upper() in WINDOWS_RESERVED:
+            return "_" + name
+        return name
+    return clean_component
+
+
+def test_clean_runs_of_unsafe_characters_collapsed():
+    fn = _clean_but(pattern=re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]+'))
+    assert_rejected(CLEAN, fn, "a run of unsafe characters", "own '_'", mistake="clean_component.runs_collapsed")
+    assert_rejected(SAFE, lambda label: _safe_with(fn, label), "a run of unsafe characters",
+                    mistake="safe_label_dirname.clean_runs_collapsed")
+
+
+@pytest.mark.parametrize("strip", [lambda stem: stem.strip(), lambda stem: stem.strip(" "),
+                                   lambda stem: stem.lstrip().rstrip(" ")], ids=["strip", "strip_space", "lstrip"])
+def test_clean_device_stem_stripped_at_both_ends(strip):
+    fn = _clean_but(stem=lambda name: strip(name.split(".")[0]))
+    assert_rejected(CLEAN, fn, "' CON'", "rstrip(' ')", mistake="clean_component.device_stem_stripped")
+
+
+@pytest.mark.parametrize("limit", [255, 200, 100])
+def test_clean_long_name_cut(limit):
+    def cut_short(text):
+        return clean_component(text)[:limit]
+    assert_rejected(CLEAN, cut_short, "cut the name short", mistake="clean_component.cut")
+
+
+def test_clean_long_name_cut_in_bytes():
+    def cut_to_255_bytes(text):
+        return clean_component(text).encode("utf-8")[:255].decode("utf-8", "ignore")
+    assert_rejected(CLEAN, cut_to_255_bytes, "cut the name short", mistake="clean_component.cut")
+
+
+def test_clean_posix_basename():
+    """os.path.basename splits at '/' only on Linux and macOS: 'a/b\\c' keeps 'b\\c'."""
+    assert_rejected(CLEAN, lambda text: clean_component(os.path.basename(text)), "os.path.basename",
+                    mistake="clean_component.basename")
+
+
+def test_clean_more_correct_variants():
+    bad = re.compile("[" + re.escape("".join(sorted(FORBIDDEN_CHARS))) + "\x00-\x1f\x7f]")
+
+    def escaped_class(text):
+        name = re.sub(r"[. ]+\Z", "", bad.sub("_", unicodedata.normalize("NFC", text)))
+        stem = name.partition(".")[0].rstrip(" ")
+        return "_" + name if not name or name[:1] == "." or stem.upper() in WINDOWS_RESERVED else name
+
+    def stem_before_the_strip(text):
+        name = UNSAFE.sub("_", unicodedata.normalize("NFC", text))
+        stem = name.split(".")[0].rstrip(" ").upper()  # taken before the strip: the same stem
+        name = name.rstrip(". ")
+        return "_" + name if not name or name.startswith(".") or stem in WINDOWS_RESERVED else name
+
+    for fn in (escaped_class, stem_before_the_strip):
+        assert_accepted(CLEAN, fn)
+
+
+def _safe_with(clean, label):
+    text = unicodedata.normalize("NFC", label)
+    name = clean(text)
+    return name if _plain(text, name) else _cut91(name) + "-" + _h(text)
+
+
+def test_safe_more_correct_variants():
+    def drops_characters_until_it_fits(label):
+        text = unicodedata.normalize("NFC", label)
+        name = clean_component(text)
+        if _plain(text, name):
+            return name
+        head = name
+        while len(head.encode("utf-8")) > 91:
+            head = head[:-1]
+        return head + "-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+    def fullmatch_dotall(label):
+        text = unicodedata.normalize("NFC", label)
+        name = clean_component(text)
+        suffixy = re.fullmatch(r".*-[0-9a-f]{8}", text, flags=re.S) is not None
+        if name == text and text == text.casefold() and not suffixy and len(text.encode()) <= 100:
+            return name
+        return f"{name.encode()[:91].decode(errors='ignore')}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+    for fn in (drops_characters_until_it_fits, fullmatch_dotall):
+        assert_accepted(SAFE, fn)
+
+
+def test_coco_low_scores_dropped():
+    def to_coco_results(image_id, boxes_xyxy, scores, class_ids, category_ids):
+        return [d for d in _coco(image_id, boxes_xyxy, scores, class_ids, category_ids) if d["score"] >= 0.05]
+    assert_rejected(COCO, to_coco_results, "0.001", "left some detections out",
+                    mistake="to_coco_results.dropped_detections")
+
+
+@pytest.mark.parametrize("test", [lambda v: v == np.nan, lambda v: v is np.nan, lambda v: False],
+                         ids=["equals_nan", "is_nan_object", "no_test"])
+def test_coco_nan_test_that_never_fires(test):
+    def to_coco_results(image_id, boxes_xyxy, scores, class_ids, category_ids):
+        for box, score in zip(boxes_xyxy, scores):
+            if test(score) or any(test(v) for v in box):
+                raise ValueError("NaN in a detection")
+        return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
+    assert_rejected(COCO, to_coco_results, "nothing refused this NaN score", "x == np.nan",
+                    mistake="to_coco_results.nan_accepted")
+
+
+def test_coco_boxes_checked_but_not_scores():
+    def to_coco_results(image_id, boxes_xyxy, scores, class_ids, category_ids):
+        if not np.isfinite(np.asarray(boxes_xyxy, float)).all():
+            raise ValueError("NaN or infinite box")
+        return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
+    assert_rejected(COCO, to_coco_results, "NaN score", mistake="to_coco_results.nan_accepted")
+
+
+def test_coco_math_isnan_per_value_lets_inf_through():
+    def to_coco_results(image_id, boxes_xyxy, scores, class_ids, category_ids):
+        for box, score in zip(boxes_xyxy, scores):
+            if any(math.isnan(float(v)) for v in [*box, score]):
+                raise ValueError("NaN in a detection")
+        return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
+    assert_rejected(COCO, to_coco_results, "let infinity through", mistake="to_coco_results.inf_accepted")
+
+
+def test_coco_more_correct_variants():
+    def json_finds_the_nan(image_id, boxes_xyxy, scores, class_ids, category_ids):
+        results = _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
+        try:
+            json.dumps(results, allow_nan=False)
+        except ValueError as exc:
+            raise ValueError(f"NaN or infinity in a box or score: {exc}") from None
+        return results
+
+    def item_on_float32(image_id, boxes_xyxy, scores, class_ids, category_ids):
+        boxes = np.asarray(boxes_xyxy, np.float32).reshape(-1, 4)
+        sc = np.asarray(scores, np.float32)
+        if not (np.isfinite(boxes).all() and np.isfinite(sc).all()):
+            raise ValueError("boxes and scores must not be NaN or infinite")
+        return [{"image_id": int(image_id), "category_id": int(category_ids[int(class_ids[i])]),
+                 "bbox": [boxes[i, 0].item(), boxes[i, 1].item(), (boxes[i, 2] - boxes[i, 0]).item(),
+                          (boxes[i, 3] - boxes[i, 1]).item()], "score": sc[i].item()} for i in range(len(sc))]
+
+    def self_inequality(image_id, boxes_xyxy, scores, class_ids, category_ids):
+        for box, score in zip(boxes_xyxy, scores):
+            if any(v != v or abs(v) == float("inf") for v in [float(x) for x in box] + [float(score)]):
+                raise ValueError("NaN/inf box or score")
+        return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, check=False)
+
+    for fn in (json_finds_the_nan, item_on_float32, self_inequality):
+        assert_accepted(COCO, fn)
+
+
+@pytest.mark.parametrize("box, phrase, mistake", [
+    (lambda x1, y1, x2, y2: [x1, y1, x2 - x1, y2 - x1], "height = y2 - y1", "height_from_x1"),
+    (lambda x1, y1, x2, y2: [x1, y1, x2 - y1, y2 - y1], "width = x2 - x1", "width_from_y1"),
+    (lambda x1, y1, x2, y2: [x1, y1, y2 - y1, x2 - x1], "swapped", "size_swapped"),
+], ids=["height_from_x1", "width_from_y1", "size_swapped"])
+def test_coco_width_or_height_typed_wrong(box, phrase, mistake):
+    def to_coco_results(image_id, boxes_xyxy, scores, class_ids, category_ids):
+        return _coco(image_id, boxes_xyxy, scores, class_ids, category_ids, box=box)
+    assert_rejected(COCO, to_coco_results, phrase, mistake=f"to_coco_results.{mistake}")

@@ -295,7 +295,8 @@ def test_pops_from_the_input():
 def test_zero_batch_size_not_checked():
     def iter_batches(paths, batch_size):
         return [paths[i:i + batch_size] for i in range(0, len(paths), batch_size)]
-    assert_rejected(NAME, iter_batches, "batch_size", "range() arg 3", mistake="generic.raise_message")
+    assert_rejected(NAME, iter_batches, "batch_size", "range() arg 3", "range()'s own error",
+                    mistake="iter_batches.zero_unchecked")
 
 
 def test_endless_while_loop_is_stopped():
@@ -319,7 +320,8 @@ def test_negative_batch_size_not_refused():
         if not batch_size:
             raise ValueError("batch_size must not be 0")
         return [paths[i:i + batch_size] for i in range(0, len(paths), batch_size)]
-    assert_rejected(NAME, iter_batches, "batch_size -2", "instead of raising ValueError", mistake="generic.no_raise")
+    assert_rejected(NAME, iter_batches, "batch_size -2", "instead of raising ValueError", "below 1",
+                    mistake="iter_batches.negative_unchecked")
 
 
 def test_fractional_batch_size_not_refused():
@@ -336,7 +338,8 @@ def test_fractional_batch_size_rounded():
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         return [paths[i:i + batch_size] for i in range(0, len(paths), batch_size)]
-    assert_rejected(NAME, iter_batches, "2.5", "instead of raising", mistake="generic.no_raise")
+    assert_rejected(NAME, iter_batches, "2.5", "instead of raising", "not a whole number",
+                    mistake="iter_batches.fraction_accepted")
 
 
 def test_assert_instead_of_value_error():
@@ -389,3 +392,79 @@ def test_correct_variants():
     for variant in (with_islice, with_loop, with_ceil, with_while):
         assert_accepted(NAME, variant)
     assert check(NAME, with_while).seconds < 1
+
+
+# --------------------------------------------------------------------------- #
+# From a learner corpus written blind to the check
+# --------------------------------------------------------------------------- #
+def test_only_negative_sizes_refused():
+    def iter_batches(paths, batch_size):
+        if batch_size < 0:
+            raise ValueError("batch_size must be positive")
+        return [paths[i:i + batch_size] for i in range(0, len(paths), batch_size)]
+    assert_rejected(NAME, iter_batches, "range()'s own error", "batch_size", mistake="iter_batches.zero_unchecked")
+
+
+def test_only_zero_refused():
+    def iter_batches(paths, batch_size):
+        if batch_size == 0:
+            raise ValueError("batch_size must not be 0")
+        return [paths[i:i + batch_size] for i in range(0, len(paths), batch_size)]
+    assert_rejected(NAME, iter_batches, "negative step", mistake="iter_batches.negative_unchecked")
+
+
+@pytest.mark.parametrize("whole", [int, round, math.ceil], ids=["int", "round", "ceil"])
+def test_fraction_made_whole(whole):
+    def iter_batches(paths, batch_size):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        size = whole(batch_size)
+        return [paths[i:i + size] for i in range(0, len(paths), size)]
+    assert_rejected(NAME, iter_batches, "2.5", "not a whole number", mistake="iter_batches.fraction_accepted")
+
+
+def test_short_batch_first():
+    def iter_batches(paths, batch_size):
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError("batch_size must be a positive int")
+        extra = len(paths) % batch_size
+        head = [paths[:extra]] if extra else []
+        return head + [paths[i:i + batch_size] for i in range(extra, len(paths), batch_size)]
+    assert_rejected(NAME, iter_batches, "short batch comes first", mistake="iter_batches.short_batch_first")
+
+
+def test_more_correct_variants():
+    def recursive(paths, batch_size):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        paths = list(paths)
+        return [paths[:batch_size]] + recursive(paths[batch_size:], batch_size) if paths else []
+
+    def grouped(paths, batch_size):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size={batch_size!r} is not a positive whole number")
+        groups = itertools.groupby(enumerate(paths), key=lambda pair: pair[0] // batch_size)
+        return [[p for _, p in group] for _, group in groups]
+
+    def exact_int_type(paths, batch_size):
+        if type(batch_size) is not int or batch_size < 1:
+            raise ValueError("batch_size must be a positive int")
+        items, out, start = list(paths), [], 0
+        while start < len(items):
+            out.append(items[start:start + batch_size])
+            start += batch_size
+        return out
+
+    for fn in (recursive, grouped, exact_int_type):
+        assert_accepted(NAME, fn)
+
+
+def test_negative_size_made_positive_is_not_called_an_empty_range():
+    """abs(batch_size) gives batches, not an empty range: the generic message, no guess."""
+    def iter_batches(paths, batch_size):
+        if batch_size == 0:
+            raise ValueError("batch_size must not be 0")
+        size = abs(batch_size)
+        return [paths[i:i + size] for i in range(0, len(paths), size)]
+    result = assert_rejected(NAME, iter_batches, "instead of raising ValueError", mistake="generic.no_raise")
+    assert "empty" not in result.message
