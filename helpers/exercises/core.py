@@ -674,10 +674,13 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
     started = time.perf_counter()
     expected = exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
     clock.reference += time.perf_counter() - started
-    no_result = _kind_of_result(got, expected)
-    if no_result is not None:
-        return CheckResult(name, INCORRECT, f"for {case.label}, {no_result[1]}", mistake=no_result[0])
     run = Run(case, expected, got, outcome.warnings)
+    no_result = _kind_of_result(got, expected)
+    if no_result is not None:  # an exercise may know why (None for "nothing found"); else say what it is
+        for mistake in exercise.mistakes:
+            if mistake.on_type and not mistake.on_no_raise and mistake.detect is not None and mistake.matches(run, compare):
+                return CheckResult(name, INCORRECT, f"for {case.label}: {mistake.message}", mistake=mistake.id)
+        return CheckResult(name, INCORRECT, f"for {case.label}, {no_result[1]}", mistake=no_result[0])
     try:
         problem = compare(expected, got, case)
     except Exception as exc:
