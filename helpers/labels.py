@@ -21,6 +21,8 @@ def top_k(probs, k=5):
     if not 1 <= k <= classes:
         raise ValueError(f"k must be between 1 and the number of classes {classes}, got k={k}")
     rows = probs.reshape(-1, classes)
+    if rows.dtype == bool or np.issubdtype(rows.dtype, np.unsignedinteger):
+        rows = rows.astype(np.int64)  # quantised uint8 scores: -x must not wrap around below 0
     # 1. argpartition moves the k largest to the end, unordered, in linear time
     #    (a full sort of 1000 classes to keep 5 does 200 times too much work).
     chosen = np.argpartition(rows, classes - k, axis=-1)[:, classes - k:]

@@ -88,3 +88,12 @@ def test_top_k_equals_a_full_stable_sort_on_tie_heavy_inputs():
 def test_top_k_refuses_nan():
     with pytest.raises(ValueError, match="NaN"):
         top_k(np.array([0.1, np.nan, 0.3], np.float32), 2)
+
+
+def test_top_k_of_quantised_uint8_scores_is_largest_first():
+    """A quantised model gives uint8 scores: negating them to sort would wrap (-1 is 255)."""
+    scores = np.uint8([[3, 200, 0, 255, 17, 200]])
+    indices, values = top_k(scores, 4)
+    by_hand = sorted(range(6), key=lambda i: (-int(scores[0, i]), i))[:4]   # [3, 1, 5, 4]
+    assert indices.tolist() == [by_hand] and values.dtype == np.uint8
+    assert values.tolist() == [[255, 200, 200, 17]]

@@ -99,6 +99,31 @@ def _subtract_min(logits, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _subtract_mean(logits, axis=-1):
+    e = np.exp(logits - logits.mean(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _shifted_numerator_only(logits, axis=-1):
+    return np.exp(logits - logits.max(axis=axis, keepdims=True)) / np.exp(logits).sum(axis=axis, keepdims=True)
+
+
+def _shifted_denominator_only(logits, axis=-1):
+    return np.exp(logits) / np.exp(logits - logits.max(axis=axis, keepdims=True)).sum(axis=axis, keepdims=True)
+
+
+def _clipped(low, high):
+    """np.clip(logits, low, high) "against overflow", then the textbook formula."""
+    def wrong(logits, axis=-1):
+        e = np.exp(np.clip(logits, low, high))
+        return e / e.sum(axis=axis, keepdims=True)
+    return wrong
+
+
+_CLIP_BOUNDS = (20, 30, 50, 80, 85, 88)
+_CLIPPED = tuple(_clipped(low, high) for bound in _CLIP_BOUNDS for low, high in ((-bound, bound), (None, bound)))
+
+
 def _divide_by_max(logits, axis=-1):
     e = np.exp(logits - logits.max(axis=axis, keepdims=True))
     return e / e.max(axis=axis, keepdims=True)
@@ -195,6 +220,22 @@ def _example_rejects_minus_inf(logits, axis=-1):
         raise ValueError("softmax: NaN or inf in the logits")
     e = np.exp(logits - logits.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def _example_nan_not_checked(logits, axis=-1):
+    e = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _example_clipped(logits, axis=-1):
+    _refuse_nan(logits)
+    e = np.exp(np.clip(logits, -88, 88))  # "exp(88) still fits in float32"
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _nan_let_through(run):
+    """A result, not an exception, for logits that hold NaN (on a case that must raise)."""
+    return not isinstance(run.got, BaseException) and bool(np.isnan(np.asarray(run.case.args[0])).any())
 
 
 def _example_overflow(logits, axis=-1):
@@ -321,6 +362,23 @@ register(Exercise(
                 "to 1 on their own. Use e.sum(axis=axis, keepdims=True).",
                 detect=behaves_like("softmax", _whole_array_sum, _global_max_whole_array_sum),
                 example=_whole_array_sum),
+        Mistake("softmax.subtract_mean",
+                "you subtracted the mean, not the maximum: in a row whose values lie far from their mean "
+                "(here 100 above it), exp(x - mean) still overflows. Subtract the maximum, so the largest "
+                "exponent is exp(0) = 1.",
+                detect=behaves_like("softmax", _subtract_mean), example=_subtract_mean),
+        Mistake("softmax.clipped_logits",
+                "you clipped the logits (np.clip) to keep exp from overflowing: that changes the answer, since "
+                "logits above the bound all become the bound (near 1000 every class then looks equally likely). "
+                "Subtract the row maximum instead: it changes nothing in the result and nothing overflows.",
+                detect=behaves_like("softmax", *_CLIPPED), example=_example_clipped),
+        Mistake("softmax.shifted_numerator_only",
+                "you subtracted the maximum on one side of the division only: exp(x - max) / sum(exp(x)) is "
+                "softmax times exp(-max), no longer a distribution (and the unshifted side still overflows). "
+                "Shift once and use it on both sides: e = np.exp(logits - logits.max(axis=axis, keepdims=True)), "
+                "then e / e.sum(axis=axis, keepdims=True).",
+                detect=behaves_like("softmax", _shifted_numerator_only, _shifted_denominator_only),
+                example=_shifted_numerator_only),
         Mistake("softmax.not_divided_by_sum",
                 "your values are exp(x - max) without dividing by their sum (or divided by their maximum, "
                 "which is 1): the largest class gets 1.0 and they do not sum to 1. Divide by the sum: "
@@ -359,6 +417,11 @@ register(Exercise(
                 "maximum along the axis first: exp(x - max) / sum(exp(x - max)), with "
                 "max = logits.max(axis=axis, keepdims=True).",
                 detect=_overflowed, example=_example_overflow),
+        Mistake("softmax.nan_not_raised",
+                "your softmax lets NaN through. Test for it before anything else, `if np.isnan(logits).any(): "
+                "raise ValueError(...)`, with a message that says NaN (`x == np.nan` and `np.nan in x` are "
+                "always False: NaN equals nothing, not even itself).",
+                detect=_nan_let_through, on_no_raise=True, example=_example_nan_not_checked),
         Mistake("softmax.rejects_minus_inf",
                 "-inf is a masked class (its probability is 0), not a broken logit: exp(-inf) is 0, so a stable "
                 "softmax handles it. Raise only for NaN (np.isnan), not for every value that is not finite.",
@@ -423,6 +486,8 @@ def _probability_cases():
              (np.array([[0.05] * 10, [0.15] * 10, [0.02] * 10], np.float32),), rule="sum"),
         Case("[[1.5, -0.25, -0.25]]: sums to 1 but has values outside [0, 1]",
              (np.array([[1.5, -0.25, -0.25]], np.float32),), rule="range"),
+        Case("[[0.5, 0.5], [1.5, -0.5]]: the first row is a distribution, the second is not (False for the "
+             "whole array)", (np.array([[0.5, 0.5], [1.5, -0.5]], np.float32),), rule="bool"),
         Case("[[0.75, 0.5], [0.125, 0.25], [0.125, 0.25]]: the columns sum to 1, the rows (axis=-1) do not",
              (np.array([[0.75, 0.5], [0.125, 0.25], [0.125, 0.25]], np.float32),), rule="sum"),
         Case("(1, 4) probabilities of one image, [[0.5, 0.25, 0.125, 0.125]]", (dyadic[:1],), rule="sum"),
@@ -514,6 +579,20 @@ def _nan_skipped(output, axis=-1, atol=1e-3):
     x = np.asarray(output, dtype=np.float64)
     return bool(np.nanmin(x) >= -atol and np.nanmax(x) <= 1 + atol
                 and np.all(np.abs(np.nansum(x, axis=axis) - 1) <= atol))
+
+
+def _first_row_only(output, axis=-1, atol=1e-3):
+    """Decides from the first row alone: output[0] of a batch (a 1-D vector is its own first row)."""
+    x = np.atleast_2d(np.asarray(output, dtype=np.float64))
+    return looks_like_probabilities(x[0], -1, atol)
+
+
+def _example_first_row(output, axis=-1, atol=1e-3):
+    for row in np.atleast_2d(output):  # returns on the first row: the loop never reaches the second
+        if not np.isfinite(row).all() or row.min() < -atol or row.max() > 1 + atol:
+            return False
+        return bool(abs(row.sum() - 1) <= atol)
+    return False
 
 
 def _fixed_sum_axis(fixed):
@@ -661,6 +740,11 @@ register(Exercise(
                 "output.sum(axis=axis), then test every sum.",
                 detect=behaves_like("looks_like_probabilities", _whole_array_sum_test),
                 example=_whole_array_sum_test),
+        Mistake("looks_like_probabilities.first_row_only",
+                "your function decides from the first row alone (a `return` inside `for row in output:` ends the "
+                "loop on the first row, or you tested output[0]): here the second row is no distribution. Test "
+                "every row: reduce over the whole array (np.all), or return True only after the loop.",
+                detect=behaves_like("looks_like_probabilities", _first_row_only), example=_example_first_row),
         Mistake("looks_like_probabilities.ignores_axis",
                 "your function ignores axis (it always sums along the last axis): with axis=0 the classes run "
                 "down the columns. Sum along the axis argument: output.sum(axis=axis).",
@@ -696,8 +780,8 @@ register(Exercise(
                                         and (output.sum(axis=axis) == 1).all())),
                 example=_example_exact_sum),
         Mistake("looks_like_probabilities.sum_ignores_atol",
-                "your sum test ignores atol: it uses a tolerance of its own (np.allclose(sums, 1) without "
-                "atol=atol uses 1e-8 and 1e-5). Compare within the atol argument: "
+                "your sum test ignores atol: it uses a tolerance of its own (a fixed number such as 1e-3, or "
+                "np.allclose(sums, 1) without atol=atol, which uses 1e-8 and 1e-5). Compare within the atol argument: "
                 "np.allclose(sums, 1, rtol=0, atol=atol).",
                 detect=behaves_like("looks_like_probabilities", *_SUM_FIXED_TOLERANCE, _example_fixed_tolerance),
                 example=_example_fixed_tolerance),

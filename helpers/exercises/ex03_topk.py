@@ -225,6 +225,61 @@ def _ties_reversed(run):
     return np.array_equal(indices, reversed_ties)
 
 
+def _slice_is(run, start, stop_delta):
+    """The learner's indices are the stable ranking sliced [..., start:k + stop_delta] (not [..., :k])."""
+    answer = _answer(run)
+    if answer is None or not np.issubdtype(answer[0].dtype, np.integer):
+        return False
+    order = _sorted_desc(answer[2])[..., start:_k(run) + stop_delta]
+    return answer[0].shape == order.shape and np.array_equal(answer[0], order)
+
+
+def _one_too_many(run):
+    return _slice_is(run, 0, 1)
+
+
+def _one_too_few(run):
+    return _k(run) > 1 and _slice_is(run, 0, -1)
+
+
+def _best_skipped(run):
+    return _slice_is(run, 1, 1)
+
+
+def _duplicate_indices(run):
+    """The same class twice in a row, and each index points at one of the expected values
+    (an index looked up from its value: list(p).index(v) finds the first equal value every time)."""
+    valid = _valid_indices(run)
+    if valid is None:
+        return False
+    indices, probs = valid
+    got = np.take_along_axis(probs, indices, -1)
+    want = run.expected[1].reshape(got.shape)
+    return (any(len(set(row)) < len(row) for row in indices.tolist())
+            and np.array_equal(got.astype(np.float64), want.astype(np.float64)))
+
+
+def _taken_from_the_flat_array(run):
+    """Right indices, but the values are probs.ravel()[indices]: np.take without axis= flattens."""
+    answer = _answer(run)
+    if answer is None or answer[2].ndim < 2 or not _same(answer[0], run.expected[0]):
+        return False
+    return _values_are(run, answer[2].ravel()[run.expected[0]])
+
+
+def _too_few_for_k(run):
+    """k is more than the classes, and the answer holds every class: [..., :k] stopped at the end."""
+    got, probs = run.got, np.asarray(run.case.args[0])
+    return (isinstance(got, tuple) and len(got) == 2 and all(isinstance(a, np.ndarray) for a in got)
+            and got[0].shape[-1:] == probs.shape[-1:] and _k(run) > probs.shape[-1])
+
+
+def _two_d_slice_on_vector(exc, case):
+    """[:, :k] on a (C,) vector: IndexError, too many indices."""
+    return (isinstance(exc, IndexError) and "too many indices" in str(exc)
+            and np.asarray(case.args[0]).ndim == 1)
+
+
 def _batch_indexing_error(exc, case):
     """1-D indexing on an (N, C) batch: p[idx] or a 2-D index used as rows."""
     text = str(exc)
@@ -356,6 +411,49 @@ def _example_k_vs_images(probs, k=5):
     return idx, np.take_along_axis(probs, idx, -1)
 
 
+def _example_take_without_axis(probs, k=5):
+    _k_ok(probs, k)
+    idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+    return idx, np.take(probs, idx)
+
+
+def _example_no_k_check(probs, k=5):
+    idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+    return idx, np.take_along_axis(probs, idx, -1)
+
+
+def _example_one_too_many(probs, k=5):
+    _k_ok(probs, k)
+    idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k + 1]
+    return idx, np.take_along_axis(probs, idx, -1)
+
+
+def _example_one_too_few(probs, k=5):
+    _k_ok(probs, k)
+    idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k - 1]
+    return idx, np.take_along_axis(probs, idx, -1)
+
+
+def _example_best_skipped(probs, k=5):
+    _k_ok(probs, k)
+    idx = np.argsort(-probs, axis=-1, kind="stable")[..., 1:k + 1]
+    return idx, np.take_along_axis(probs, idx, -1)
+
+
+def _example_index_of_value(probs, k=5):
+    _k_ok(probs, k)
+    values = -np.sort(-probs, axis=-1)[..., :k]
+    if probs.ndim == 1:
+        return np.array([list(probs).index(v) for v in values]), values
+    return np.array([[list(row).index(v) for v in vals] for row, vals in zip(probs, values)]), values
+
+
+def _example_two_d_slice(probs, k=5):
+    _k_ok(probs, k)
+    idx = np.argsort(-probs, kind="stable")[:, :k]
+    return idx, np.take_along_axis(probs, idx, -1)
+
+
 def _example_k_equal(probs, k=5):
     if k >= probs.shape[-1]:
         raise ValueError(f"k={k} must be less than the {probs.shape[-1]} classes")
@@ -465,11 +563,42 @@ register(Exercise(
                 "finds; np.sort of the indices orders them by class). Order them by value, largest first: "
                 "np.argsort(-probs, axis=-1, kind='stable')[..., :k].",
                 detect=_same_values_other_order, example=_example_by_index),
+        Mistake("top_k.one_too_many",
+                "you returned k + 1 classes per image: a slice [..., :k] already holds exactly k (its end, "
+                "position k, is left out). Drop the + 1.",
+                detect=_one_too_many, example=_example_one_too_many),
+        Mistake("top_k.one_too_few",
+                "you returned k - 1 classes per image: [..., :k] holds exactly k, positions 0 to k - 1 (a "
+                "slice leaves out its end already). Drop the - 1.",
+                detect=_one_too_few, example=_example_one_too_few),
+        Mistake("top_k.best_skipped",
+                "you skipped the best class: [..., 1:k + 1] starts at the second. Python counts from 0, so the "
+                "k best are [..., :k].",
+                detect=_best_skipped, example=_example_best_skipped),
+        Mistake("top_k.duplicate_indices",
+                "the same class appears twice in one row: looking up each value's index (list(p).index(v), "
+                "np.where(p == v)[0][0]) finds the first of equal values every time. Take the indices from "
+                "the sort itself, np.argsort(-probs, axis=-1, kind='stable')[..., :k], and the values from them.",
+                detect=_duplicate_indices, example=_example_index_of_value),
+        Mistake("top_k.take_without_axis",
+                "your indices are right, but the values of every image after the first are wrong: np.take "
+                "without axis= reads the flattened array, so each row's indices pick values of the first "
+                "image. Use np.take_along_axis(probs, idx, axis=-1).",
+                detect=_taken_from_the_flat_array, example=_example_take_without_axis),
+        Mistake("top_k.k_not_checked",
+                "you returned fewer than k classes: [..., :k] stops quietly at the last class (and so does "
+                "min(k, C)). Compare k with the number of classes first and raise ValueError naming both: "
+                "if k > probs.shape[-1]: raise ValueError(f'k={k} is more than the {probs.shape[-1]} classes').",
+                detect=_too_few_for_k, on_no_raise=True, example=_example_no_k_check),
+        Mistake("top_k.two_d_slice_on_vector",
+                "[:, :k] (or [:, ::-1]) needs two axes, and a (C,) vector has one: slice with [..., :k], "
+                "which works for a vector and a batch alike.",
+                on_error=_two_d_slice_on_vector, example=_example_two_d_slice),
         Mistake("top_k.batch_indexing",
-                "it works for a (C,) vector but not for an (N, C) batch: on a batch, p[idx] picks whole rows "
-                "(images), and [::-1] or [:k] without `...,` act on the images, not the classes. Sort and slice "
-                "along the last axis, np.argsort(-p, axis=-1, kind='stable')[..., :k], and take the values with "
-                "np.take_along_axis(p, idx, axis=-1).",
+                "it works for a (C,) vector but not for an (N, C) batch: something acts on the images instead "
+                "of the classes (an argsort along axis 0, p[idx], which picks whole rows, or [::-1] or [:k] "
+                "without `...,`). Sort and slice along the last axis, np.argsort(-p, axis=-1, "
+                "kind='stable')[..., :k], and take the values with np.take_along_axis(p, idx, axis=-1).",
                 on_error=_batch_indexing_error, example=_example_fancy_index),
         Mistake("top_k.fixed_axis",
                 "your function sorts along a fixed axis that this array does not have (a (C,) vector has only "
@@ -496,6 +625,8 @@ SYNSETS = ("n01440764 tench, Tinca tinca\n"
            "n01491361 tiger shark, Galeocerdo cuvieri\n")
 PLAIN_N = "nematode\nnight snake\nneck brace\nnail\n"
 NO_SYNONYMS = "n02690373 airliner\nn04037443 racer, race car, racing car\nn03868863 oxygen mask\n"
+TAB_SYNSETS = "n01440764\ttench, Tinca tinca\nn01443537\tgoldfish, Carassius auratus\n"
+NEAR_SYNSET = "n1440764 tench\nn014437537 goldfish\n"  # ids of 7 and 9 digits: plain lines
 TRAILING_WHITESPACE = "cat\r\ndog\r\n\r\n  \n\t\n"
 ONE_CLASS = "person\n"
 DUPLICATES = "crane\nmaillot\ncrane\nmaillot\nbath towel\n"
@@ -516,8 +647,10 @@ def _parse_cases():
         Case("plain names that start with n: 'nematode', 'night snake', 'neck brace', 'nail' (no 8 digits)",
              (PLAIN_N,), rule="synset"),
         Case("a synset file with a tab after the id (as TensorFlow's imagenet_metadata.txt)",
-             ("n01440764\ttench, Tinca tinca\nn01443537\tgoldfish, Carassius auratus\n",), rule="synset"),
+             (TAB_SYNSETS,), rule="synset"),
         Case("synset lines without synonyms ('n02690373 airliner': no comma)", (NO_SYNONYMS,), rule="synset"),
+        Case("ids of 7 and 9 digits are no synset ids ('n1440764 tench', 'n014437537 goldfish'): plain "
+             "lines, kept whole", (NEAR_SYNSET,), rule="synset"),
         Case("blank lines at the end holding spaces, a tab and \\r ('cat\\r\\ndog\\r\\n\\r\\n  \\n\\t\\n')",
              (TRAILING_WHITESPACE,), rule="trailing"),
         Case("an empty line in the middle (line 3 of 4)", ("cat\ndog\n\nbird\n",),
@@ -534,6 +667,8 @@ def _parse_cases():
              ("/home/learner/models/synset_words.txt",), raises=ValueError, raises_mentions=("path",), rule="path"),
         Case("a Windows path ('C:\\\\Users\\\\me\\\\labels.txt')", ("C:\\Users\\me\\labels.txt",),
              raises=ValueError, raises_mentions=("path",), rule="path"),
+        Case("a path with a newline at the end, 'imagenet_classes.txt\\n' (still a single line)",
+             ("imagenet_classes.txt\n",), raises=ValueError, raises_mentions=("path",), rule="path"),
     ]
 
 
@@ -594,9 +729,84 @@ def _one_word(run):
 
 
 def _plain_n_cut(run):
-    """A plain name starting with n lost its first word or letters, as if it were a synset id."""
+    """A plain name starting with n lost its first word or letters, as if it were a synset id (on the
+    file of plain n-names, line[10:] may leave nothing of a short name)."""
+    cut_to_nothing_allowed = run.case.args[0] == PLAIN_N
     return _names_where(run, lambda name, want: want.startswith("n") and len(name) < len(want)
-                        and want.endswith(name.strip()) and name.strip() != "")
+                        and want.endswith(name.strip()) and (name.strip() != "" or cut_to_nothing_allowed))
+
+
+def _last_name_dropped(run):
+    """text.split('\\n')[:-1] for the final newline: a file without one loses its last name."""
+    got, want, text = run.got, run.expected, run.case.args[0]
+    return not text.endswith("\n") and isinstance(got, list) and len(want) > 1 and got == want[:-1]
+
+
+def _split_on_first_space(run):
+    """On the synset file with tabs, the names are later synonyms: the line was split on its first
+    space, which comes after the first name."""
+    if run.case.args[0] != TAB_SYNSETS or _names(run) is None:
+        return False
+    lines = TAB_SYNSETS.splitlines()
+    return run.got != run.expected and all(
+        name == want or (name.strip() and "," in line and name.strip() in line.split(",", 1)[1])
+        for name, want, line in zip(run.got, run.expected, lines))
+
+
+def _near_synset_changed(run):
+    """On the lines whose ids have 7 and 9 digits, the id (or the first 9 or 10 characters) was cut off
+    as if it were a synset id: each name that differs is the end of its line."""
+    return run.case.args[0] == NEAR_SYNSET and _names_where(
+        run, lambda name, want: len(name.strip()) < len(want) and want.endswith(name.strip()))
+
+
+# On a case that must raise (on_no_raise): run.got is the returned value or the exception raised.
+def _returned_names(run):
+    got = run.got
+    return got if isinstance(got, list) and all(isinstance(n, str) for n in got) else None
+
+
+def _blank_line_kept(run):
+    names = _returned_names(run)
+    return run.case.rule == "blank" and names is not None and any(not n.strip() for n in names)
+
+
+def _blank_line_skipped(run):
+    names = _returned_names(run)
+    text = run.case.args[0]
+    kept = "\n".join(line for line in text.splitlines() if line.strip())
+    return run.case.rule == "blank" and names is not None and names == parse_labels(kept)
+
+
+def _leading_blank_stripped(run):
+    """The text starts with a blank line and the answer is the parse of text.strip() (or lstrip)."""
+    names = _returned_names(run)
+    text = run.case.args[0]
+    lines = text.splitlines()
+    return (run.case.rule == "blank" and names is not None and bool(lines) and not lines[0].strip()
+            and names == parse_labels(text.strip()))
+
+
+def _line_number_from_zero(run):
+    """The message names a line number one too small (counted from 0), and not the right one: 'line 2'
+    (or 'line at index 2', 'line #2') for line 3; '2 names before it' is another mistake."""
+    if run.case.rule != "blank" or not isinstance(run.got, Exception) or not run.case.raises_mentions:
+        return False
+    number = int(run.case.raises_mentions[0])
+    text = str(run.got)
+    line = r"\bline\s*(?:number\s*|no\.?\s*|#\s*|at\s+index\s*|index\s*|:\s*)*"
+    return (re.search(rf"{line}{number - 1}(?!\d)", text, re.IGNORECASE) is not None
+            and re.search(rf"(?<!\d){number}(?!\d)", text) is None)
+
+
+def _path_not_refused(run):
+    names = _returned_names(run)
+    return run.case.rule == "path" and names is not None and len(names) == 1
+
+
+def _path_opened(run):
+    names = _returned_names(run)
+    return run.case.rule == "path" and names is not None and len(names) > 1
 
 
 def _no_comma_cut(run):
@@ -697,6 +907,77 @@ def _example_rstrip_newlines_only(text):
     return names
 
 
+def _parse_unchecked(lines):
+    return [re.sub(r"^n\d{8}\s+", "", line.strip()).split(",")[0].strip() for line in lines]
+
+
+def _example_no_final_newline(text):
+    lines = text.split("\n")[:-1]  # "the last line ends with a newline"
+    return _example_blank_kept("\n".join(lines) + "\n") if lines else []
+
+
+def _example_split_on_space(text):
+    return [line.strip().partition(" ")[2].split(",")[0].strip() if re.match(r"n\d{8}\s", line.strip())
+            else line.strip() for line in _checked_lines(text)]
+
+
+def _example_digits_not_counted(text):
+    lines = _checked_lines(text)
+    return [re.sub(r"^n\d+\s+", "", line.strip()).split(",")[0].strip() for line in lines]
+
+
+def _example_blank_skipped(text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+        raise ValueError("that is a path, pass the text")
+    return _parse_unchecked(lines)
+
+
+def _example_blank_kept(text):
+    lines = text.rstrip().splitlines()
+    if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+        raise ValueError("that is a path, pass the text")
+    return _parse_unchecked(lines)
+
+
+def _example_strip_both_ends(text):
+    lines = text.strip().splitlines()
+    if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+        raise ValueError("that is a path, pass the text")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            raise ValueError(f"line {n} is empty")
+    return _parse_unchecked(lines)
+
+
+def _example_counted_from_zero(text):
+    lines = text.rstrip().splitlines()
+    if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+        raise ValueError("that is a path, pass the text")
+    for n, line in enumerate(lines):
+        if not line.strip():
+            raise ValueError(f"line {n} is empty")
+    return _parse_unchecked(lines)
+
+
+def _example_no_path_check(text):
+    lines = text.rstrip().splitlines()
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            raise ValueError(f"line {n} is empty")
+    return _parse_unchecked(lines)
+
+
+def _example_opens_the_path(text):
+    from pathlib import Path
+    candidate = Path(text.strip())
+    if not candidate.exists():  # the course folder, where the label file lives
+        candidate = Path(__file__).resolve().parents[2] / text.strip()
+    if text.strip().endswith(".txt") and candidate.exists():
+        text = candidate.read_text(encoding="utf-8")
+    return _example_no_path_check(text)
+
+
 def _example_single_line_is_a_path(text):
     lines = text.rstrip().splitlines()
     if len(lines) == 1:
@@ -752,6 +1033,21 @@ register(Exercise(
                 "your names keep spaces, tabs or '\\r' around them: strip each name (line.strip(), and again "
                 "after a synset id is removed).",
                 detect=_whitespace_kept, example=_example_not_stripped),
+        Mistake("parse_labels.last_name_dropped",
+                "the last name is missing: this file does not end with a newline, and text.split('\\n')[:-1] "
+                "(or dropping the last line) then drops a real name. Use text.rstrip().splitlines(), which "
+                "works with and without a final newline.",
+                detect=_last_name_dropped, example=_example_no_final_newline),
+        Mistake("parse_labels.synset_split_on_space",
+                "a tab follows the synset id here (as in TensorFlow's imagenet_metadata.txt), and you split the "
+                "line on its first space, which comes later, inside the names. Split on any whitespace: "
+                "line.split(None, 1)[1] (or re.match(r'n\\d{8}\\s+(.*)', line)).",
+                detect=_split_on_first_space, example=_example_split_on_space),
+        Mistake("parse_labels.synset_digits_not_counted",
+                "a synset id is 'n' and exactly 8 digits, then a space or tab: 'n1440764' (7 digits) and "
+                "'n014437537' (9) are no ids, so those lines are plain names, kept whole. Count the digits: "
+                "re.match(r'n\\d{8}\\s', line).",
+                detect=_near_synset_changed, example=_example_digits_not_counted),
         Mistake("parse_labels.synset_by_first_letter",
                 "a plain name that starts with 'n' ('night snake', 'nematode') is not a synset line: a synset id "
                 "is 'n' followed by exactly 8 digits, then a space (e.g. re.match(r'n\\d{8}\\s', line)).",
@@ -776,6 +1072,35 @@ register(Exercise(
                 on_error=lambda exc, case: isinstance(exc, ValueError)
                 and case.args[0] in (TRAILING_WHITESPACE, "background\nperson\nbicycle\n\n\n"),
                 example=_example_rstrip_newlines_only),
+        Mistake("parse_labels.leading_blank_stripped",
+                "the blank first line vanished: text.strip() (or lstrip()) removes blank lines at the START "
+                "too, and then every class shifts by one. Strip only the end, text.rstrip(), so that line 1 "
+                "is still there to be refused.",
+                detect=_leading_blank_stripped, on_no_raise=True, example=_example_strip_both_ends),
+        Mistake("parse_labels.blank_line_skipped",
+                "you skipped the blank line, so every class after it moved up by one (class i gets the name of "
+                "class i + 1). Raise ValueError naming the blank line's number instead, counting from 1.",
+                detect=_blank_line_skipped, on_no_raise=True, example=_example_blank_skipped),
+        Mistake("parse_labels.blank_line_kept",
+                "your list holds an empty name where the file has a blank line: a blank line before the last "
+                "name must raise ValueError naming its line number. Test each line after stripping it "
+                "(`if not line.strip()`): a line of spaces, a tab or '\\r' is blank too.",
+                detect=_blank_line_kept, on_no_raise=True, example=_example_blank_kept),
+        Mistake("parse_labels.line_number_from_zero",
+                "that line number counts from 0; editors and people count lines from 1: "
+                "enumerate(lines, start=1).",
+                detect=_line_number_from_zero, on_no_raise=True, example=_example_counted_from_zero),
+        Mistake("parse_labels.path_opened",
+                "you opened the file: parse_labels takes the file's text, and the caller reads the file "
+                "(Path(p).read_text()). A single line ending in .txt is a path: raise ValueError mentioning "
+                "'path'.",
+                detect=_path_opened, on_no_raise=True, example=_example_opens_the_path),
+        Mistake("parse_labels.path_not_refused",
+                "a single line ending in .txt is a file's path, not its text (whether that file exists or "
+                "not), and your function made it a one-class label list. Strip the line before you test "
+                "line.endswith('.txt') (a path may come with a newline or spaces), and raise ValueError "
+                "mentioning 'path': the caller reads the file with Path(p).read_text().",
+                detect=_path_not_refused, on_no_raise=True, example=_example_no_path_check),
         Mistake("parse_labels.one_line_rejected",
                 "a file with one line is a label file with one class: only a single line that ends in .txt is "
                 "a path.",
@@ -791,6 +1116,13 @@ NAMES10 = ["tench", "goldfish", "great white shark", "tiger shark", "hammerhead"
            "stingray", "cock", "hen", "ostrich"]
 
 
+TIES10 = np.array([0.1, 0.2, 0.05, 0.2, 0.05, 0.1, 0.2, 0.05, 0.0, 0.05], np.float32)
+TIED_ROWS = np.array([[0.25, 0, 0.25, 0, 0.5, 0, 0, 0, 0, 0], [0, 0.25, 0, 0, 0.25, 0.25, 0, 0, 0, 0.25]],
+                     np.float32)
+SPARSE1000 = np.zeros((1, 1000), np.float32)
+SPARSE1000[0, [3, 500, 999]] = [0.5, 0.3, 0.2]
+
+
 def _decode_cases():
     rng = np.random.default_rng(1)
     probs = lambda *shape: softmax((rng.standard_normal(shape) * 2).astype(np.float32))  # noqa: E731
@@ -802,6 +1134,12 @@ def _decode_cases():
         Case("(2, 10) probabilities, k=10: every class, best first", (probs(2, 10), NAMES10, 10), rule="order"),
         Case("(4, 10) probabilities, k=2 (plain int, str and float in each tuple)", (probs(4, 10), NAMES10, 2),
              rule="types"),
+        Case("ties: [0.1, 0.2, 0.05, 0.2, 0.05, 0.1, 0.2, 0.05, 0, 0.05], k=4 (equal probabilities: lower "
+             "index first, so 1, 3, 6, then 0 of the two 0.1)", (TIES10, NAMES10, 4), rule="ties"),
+        Case("(2, 10) probabilities of halves, quarters and zeros, k=10 (ties everywhere)",
+             (TIED_ROWS, NAMES10, 10), rule="ties"),
+        Case("(1, 1000) probabilities, only 3 above zero, k=6 (the other 997 tie at 0)",
+             (SPARSE1000, [f"class {i}" for i in range(1000)], 6), rule="ties"),
         Case("7 labels for 10 classes", (probs(2, 10), NAMES10[:7]),
              raises=ValueError, raises_mentions=("7", "10"), rule="count"),
         Case("11 labels for 10 classes", (probs(2, 10), NAMES10 + ["goose"]),
@@ -948,6 +1286,30 @@ def _least_likely(run):
     return _indices_are(run, np.argsort(_probs_2d(run), axis=-1, kind="stable")[:, :k])
 
 
+def _same_probabilities_other_classes(run):
+    """Every tuple's probability is the expected one (in the expected order), the labels match their
+    indices, but some indices differ: only equal probabilities came out in another order."""
+    rows = _rows(run)
+    if rows is None:
+        return False
+    labels = list(run.case.args[1])
+    pairs = [(item, want) for row, want_row in zip(rows, run.expected) for item, want in zip(row, want_row)]
+    return (all(isinstance(item[0], int) and 0 <= item[0] < len(labels) and item[1] == labels[item[0]]
+                and isinstance(item[2], float) and item[2] == want[2] for item, want in pairs)
+            and any(item[0] != want[0] for item, want in pairs)
+            and all(len({item[0] for item in row}) == len(row) for row in rows))
+
+
+def _decode_ties_reversed(run):
+    k = len(run.expected[0])
+    return (_same_probabilities_other_classes(run)
+            and _indices_are(run, np.argsort(_probs_2d(run), axis=-1, kind="stable")[:, ::-1][:, :k]))
+
+
+def _numpy_strings(run):
+    return any(isinstance(item[1], np.str_) for item in _items(run) if len(item) == 3)
+
+
 def _ignores_k(run):
     rows, k = run.got, len(run.expected[0])
     return (isinstance(rows, list) and len(rows) == len(run.expected) and k != 5
@@ -955,10 +1317,39 @@ def _ignores_k(run):
             and all(row[:k] == want for row, want in zip(rows, run.expected)))
 
 
+def _mentions(exc, number):
+    return re.search(rf"(?<!\d){number}(?!\d)", str(exc)) is not None
+
+
+def _count_against_size(exc, case):
+    """ValueError on a valid batch of several images whose message names probs.size (N * C)."""
+    probs = np.asarray(case.args[0])
+    return (isinstance(exc, ValueError) and probs.ndim == 2 and probs.shape[0] > 1
+            and len(case.args[1]) == probs.shape[1] and _mentions(exc, probs.size))
+
+
 def _count_against_images(exc, case):
     probs = np.asarray(case.args[0])
     return (isinstance(exc, ValueError) and probs.ndim == 2 and len(case.args[1]) == probs.shape[1]
-            and probs.shape[0] != probs.shape[1])
+            and probs.shape[0] != probs.shape[1] and not (probs.shape[0] > 1 and _mentions(exc, probs.size)))
+
+
+def _labels_made_up(run):
+    """A result for too few labels, naming a class with a label that is not in ``labels``: the learner
+    filled the gap ('background' first, as for a 1001-class model)."""
+    labels = list(run.case.args[1])
+    got = run.got
+    if isinstance(got, BaseException) or len(labels) >= np.asarray(run.case.args[0]).shape[-1]:
+        return False
+    items = [item for row in got if isinstance(row, list) for item in row] if isinstance(got, list) else []
+    return any(isinstance(item, tuple) and len(item) == 3 and isinstance(item[1], str) and item[1] not in labels
+               for item in items)
+
+
+def _more_labels_accepted(run):
+    """A result, not an exception, for more labels than classes (on a case that must raise)."""
+    probs = np.asarray(run.case.args[0])
+    return not isinstance(run.got, BaseException) and len(run.case.args[1]) > probs.shape[-1]
 
 
 def _vector_not_batched(exc, case):
@@ -1034,6 +1425,47 @@ def _example_ignores_k(probs, labels, k=5):
     return [[(int(i), labels[i], float(v)) for i, v in zip(ri, rv)] for ri, rv in zip(indices, values)]
 
 
+def _example_numpy_strings(probs, labels, k=5):
+    p = _checked(probs, labels)
+    names = np.array(labels)
+    return [[(int(i), names[i], float(row[i])) for i in r] for row, r in zip(p, _top(p, k))]
+
+
+def _example_ties_reversed(probs, labels, k=5):
+    p = _checked(probs, labels)
+    idx = np.argsort(p, axis=1, kind="stable")[:, ::-1][:, :k]
+    return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, idx)]
+
+
+def _example_ties_unstable(probs, labels, k=5):
+    p = _checked(probs, labels)
+    idx = np.argsort(-p, axis=1, kind="heapsort")[:, :k]  # not stable, like the default quicksort
+    return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, idx)]
+
+
+def _example_background_added(probs, labels, k=5):
+    p = np.atleast_2d(probs)
+    if len(labels) == p.shape[1] - 1:
+        labels = ["background"] + list(labels)  # a 1001-class model: the background class first
+    if len(labels) != p.shape[1]:
+        raise ValueError(f"{len(labels)} labels but {p.shape[1]} classes")
+    return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _top(p, k))]
+
+
+def _example_fewer_labels_only(probs, labels, k=5):
+    p = np.atleast_2d(probs)
+    if len(labels) < p.shape[1]:
+        raise ValueError(f"{len(labels)} labels but {p.shape[1]} classes")
+    return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _top(p, k))]
+
+
+def _example_count_against_size(probs, labels, k=5):
+    if len(labels) != probs.size:
+        raise ValueError(f"{len(labels)} labels for {probs.size} classes")
+    p = np.atleast_2d(probs)
+    return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _top(p, k))]
+
+
 def _example_count_against_images(probs, labels, k=5):
     if len(labels) != len(probs):
         raise ValueError(f"{len(labels)} labels for {len(probs)} classes")
@@ -1058,6 +1490,7 @@ register(Exercise(
     rules={
         "k": "its k best classes",
         "order": "best first",
+        "ties": "equal probabilities keep the lower index first",
         "one_image": "a (C,) vector is one image, so the result is a list with one entry",
         "labels": "a list or a tuple",
         "types": "Use plain Python int, str and float",
@@ -1077,9 +1510,14 @@ register(Exercise(
                 "for a single (C,) vector return a list with ONE entry (that image's list of tuples): treat it "
                 "as a batch of one with probs[np.newaxis].",
                 detect=_flat_for_one_image, on_type=True, example=_example_flat),
+        Mistake("decode_predictions.numpy_strings",
+                "your labels are NumPy strings (np.str_, from np.array(labels)): take them from the labels list "
+                "itself, labels[i], or convert with str().",
+                detect=_numpy_strings, on_type=True, example=_example_numpy_strings),
         Mistake("decode_predictions.numpy_scalars",
-                "your tuples hold NumPy numbers (np.int64, np.float32): convert with int() and float(). NumPy "
-                "scalars print as np.float32(0.96) and json.dumps refuses them.",
+                "your tuples hold NumPy numbers (such as np.int64 from argsort or np.float32 from the array): "
+                "convert with int() and float(). NumPy scalars print as np.float32(0.96) and json.dumps "
+                "refuses them.",
                 detect=_numpy_scalars, on_type=True, example=_example_numpy_scalars),
         Mistake("decode_predictions.tuple_order",
                 "the tuple order is (class_index, label, probability).",
@@ -1109,6 +1547,31 @@ register(Exercise(
         Mistake("decode_predictions.least_likely",
                 "you took the k least likely classes: np.argsort sorts ascending. Use top_k (or sort -probs).",
                 detect=_least_likely, example=_example_least_likely),
+        Mistake("decode_predictions.ties_reversed",
+                "equal probabilities come out highest index first: reversing an ascending sort "
+                "(np.argsort(p)[::-1]) reverses the ties too. Keep the lower index first, as top_k does: "
+                "np.argsort(-p, kind='stable'), or call top_k(probs, k).",
+                detect=_decode_ties_reversed, example=_example_ties_reversed),
+        Mistake("decode_predictions.ties_order",
+                "your probabilities are right, but equal probabilities must keep the lower index first, as in "
+                "top_k. NumPy's default sort is not stable (and np.argpartition picks any of equal values): "
+                "use np.argsort(-p, kind='stable'), or call top_k(probs, k).",
+                detect=_same_probabilities_other_classes, example=_example_ties_unstable),
+        Mistake("decode_predictions.labels_made_up",
+                "your result holds a label that is not in labels (a placeholder such as '?', or a 'background' "
+                "added to make the counts match): when the counts differ, no label can be trusted, and a guess "
+                "at the missing class names every class after it wrongly. Raise ValueError naming both numbers, "
+                "and let the caller pick the right label file.",
+                detect=_labels_made_up, on_no_raise=True, example=_example_background_added),
+        Mistake("decode_predictions.more_labels_accepted",
+                "more labels than classes is a mismatch too (a 1000-class model read with a 1001-line file "
+                "names every class wrongly): raise when len(labels) != probs.shape[-1], not only when there "
+                "are fewer labels.",
+                detect=_more_labels_accepted, on_no_raise=True, example=_example_fewer_labels_only),
+        Mistake("decode_predictions.count_against_size",
+                "your function rejects a valid batch: it compares the number of labels with probs.size, every "
+                "value of the batch (N * C). Compare it with probs.shape[-1], the number of classes.",
+                on_error=_count_against_size, example=_example_count_against_size),
         Mistake("decode_predictions.count_against_images",
                 "your function rejects a valid batch: it compares the number of labels with len(probs) (or "
                 "probs.shape[0]), the number of images. Compare it with probs.shape[-1], the number of classes.",

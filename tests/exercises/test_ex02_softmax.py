@@ -299,7 +299,8 @@ def test_nan_passed_through_silently():
     def softmax(logits, axis=-1):
         e = np.exp(logits - np.nanmax(logits, axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
-    assert_rejected("softmax", softmax, "instead of raising ValueError", mistake="generic.no_raise")
+    assert_rejected("softmax", softmax, "instead of raising ValueError", "lets NaN through",
+                    mistake="softmax.nan_not_raised")
 
 
 def test_nan_test_with_in_never_finds_nan():
@@ -308,7 +309,8 @@ def test_nan_test_with_in_never_finds_nan():
             raise ValueError("NaN logits")
         e = np.exp(logits - logits.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
-    assert_rejected("softmax", softmax, "instead of raising ValueError", mistake="generic.no_raise")
+    assert_rejected("softmax", softmax, "instead of raising ValueError", "lets NaN through",
+                    mistake="softmax.nan_not_raised")
 
 
 def test_nan_error_that_does_not_say_nan():
@@ -701,7 +703,7 @@ def test_reference_answers_every_probability_case_as_worked_out_by_hand():
     exercise = get_exercise("looks_like_probabilities")
     T, F = True, False
     edges = [T, T, T, T, F, F, F, F]  # on each edge (in), then 2**-20 beyond each edge (out)
-    by_hand = [T, T, T, F, F, F, F, T, T, T, T, T, T, T, T, T, F, F, F, T, T, F, F, T, F,
+    by_hand = [T, T, T, F, F, F, F, F, T, T, T, T, T, T, T, T, T, F, F, F, T, T, F, F, T, F,
                *edges, *edges, *edges, T, F, F]
     cases = exercise.cases()
     assert len(cases) == len(by_hand)
@@ -722,3 +724,163 @@ def test_reference_softmax_on_the_edge_cases_against_math_exp():
             top = max(row)
             exps = [math.exp(v - top) for v in row]
             np.testing.assert_allclose(out, [e / sum(exps) for e in exps], rtol=1e-5, atol=1e-7, err_msg=case.label)
+
+
+# --------------------------------------------------------------------------- #
+# A learner corpus played against the checks (issue 15): what it found
+# --------------------------------------------------------------------------- #
+def test_subtracting_the_row_mean():
+    def softmax(logits, axis=-1):
+        _refuse_nan(logits)
+        e = np.exp(logits - logits.mean(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+    assert_rejected("softmax", softmax, "subtracted the mean", mistake="softmax.subtract_mean")
+
+
+@pytest.mark.parametrize("low, high", [(-88, 88), (None, 80), (-50, 50)])
+def test_logits_clipped_against_overflow(low, high):
+    def softmax(logits, axis=-1):
+        _refuse_nan(logits)
+        e = np.exp(np.clip(logits, low, high))
+        return e / e.sum(axis=axis, keepdims=True)
+    assert_rejected("softmax", softmax, "np.clip", "subtract the row maximum", mistake="softmax.clipped_logits")
+
+
+def test_clipping_after_the_shift_is_harmless():
+    """exp(-80) is 1.8e-35: a masked class keeps a probability that is 0 within any tolerance."""
+    def softmax(logits, axis=-1):
+        _refuse_nan(logits)
+        e = np.exp(np.clip(logits - logits.max(axis=axis, keepdims=True), -80, 0))
+        return e / e.sum(axis=axis, keepdims=True)
+    assert_accepted("softmax", softmax)
+
+
+def test_max_subtracted_in_the_numerator_only():
+    def softmax(logits, axis=-1):
+        _refuse_nan(logits)
+        return np.exp(logits - logits.max(axis=axis, keepdims=True)) / np.sum(np.exp(logits), axis=axis,
+                                                                                keepdims=True)
+    assert_rejected("softmax", softmax, "one side of the division", mistake="softmax.shifted_numerator_only")
+
+
+def test_max_subtracted_in_the_denominator_only():
+    def softmax(logits, axis=-1):
+        _refuse_nan(logits)
+        shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
+        return np.exp(logits) / shifted.sum(axis=axis, keepdims=True)
+    assert_rejected("softmax", softmax, "one side of the division", mistake="softmax.shifted_numerator_only")
+
+
+@pytest.mark.parametrize("test", ["equality", "all", "nanmax"])
+def test_nan_let_through(test):
+    def softmax(logits, axis=-1):
+        if test == "equality" and (logits == np.nan).any():
+            raise ValueError("NaN logits")
+        if test == "all" and np.isnan(logits).all():
+            raise ValueError("NaN logits")
+        e = np.exp(logits - np.nanmax(logits, axis=axis, keepdims=True))
+        return e / (np.nansum(e, axis=axis, keepdims=True) if test == "nanmax" else e.sum(axis=axis, keepdims=True))
+    assert_rejected("softmax", softmax, "lets NaN through", "np.isnan(logits).any()", mistake="softmax.nan_not_raised")
+
+
+def test_float64_inside_and_naive_is_named_by_its_dtype_first():
+    def softmax(logits, axis=-1):
+        x = logits.astype(np.float64)
+        _refuse_nan(x)
+        e = np.exp(x)
+        return e / e.sum(axis=axis, keepdims=True)
+    assert_rejected("softmax", softmax, "float64 for float32", mistake="softmax.float64_result")
+
+
+def test_softmax_corpus_correct_variants():
+    def nan_found_in_the_result(logits, axis=-1):
+        e = np.exp(logits - logits.max(axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        if np.isnan(out).any():
+            raise ValueError("NaN in the output: the logits hold NaN")
+        return out
+
+    def masked_by_where(logits, axis=-1):
+        x = np.array(logits, copy=True)
+        _refuse_nan(x)
+        x = x - x.max(axis=axis, keepdims=True)
+        e = np.where(np.isneginf(x), 0, np.exp(x)).astype(x.dtype)
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def out_parameter(logits, axis=-1):
+        _refuse_nan(logits)
+        shifted = logits - logits.max(axis=axis, keepdims=True)
+        np.exp(shifted, out=shifted)
+        shifted /= shifted.sum(axis=axis, keepdims=True)
+        return shifted
+
+    def expand_dims(logits, axis=-1):
+        _refuse_nan(logits)
+        e = np.exp(logits - np.expand_dims(np.amax(logits, axis=axis), axis))
+        return e / np.expand_dims(e.sum(axis=axis), axis)
+
+    def prints_a_lot(logits, axis=-1):
+        print("logits", logits.shape, logits.dtype)
+        for value in logits.ravel()[:50]:
+            print(value)
+        _refuse_nan(logits)
+        e = np.exp(logits - logits.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    for answer in (nan_found_in_the_result, masked_by_where, out_parameter, expand_dims, prints_a_lot):
+        assert_accepted("softmax", answer)
+
+
+def test_first_row_decides_by_a_return_in_the_loop():
+    def looks_like_probabilities(output, axis=-1, atol=1e-3):
+        for row in np.atleast_2d(output):
+            ok = np.isfinite(row).all() and row.min() >= -atol and row.max() <= 1 + atol
+            return bool(ok and abs(row.sum() - 1) <= atol)
+    assert_rejected("looks_like_probabilities", looks_like_probabilities, "first row alone",
+                    mistake="looks_like_probabilities.first_row_only")
+
+
+def test_first_row_tested_by_index():
+    def looks_like_probabilities(output, axis=-1, atol=1e-3):
+        row = np.atleast_2d(output)[0].astype(np.float64)
+        return bool(np.isfinite(row).all() and row.min() >= -atol and row.max() <= 1 + atol
+                    and abs(row.sum() - 1) <= atol)
+    assert_rejected("looks_like_probabilities", looks_like_probabilities, "first row alone",
+                    mistake="looks_like_probabilities.first_row_only")
+
+
+def test_hard_coded_tolerance_everywhere():
+    def looks_like_probabilities(output, axis=-1, atol=1e-3):
+        x = np.asarray(output, dtype=np.float64)
+        return bool(np.isfinite(x).all() and x.min() >= -1e-3 and x.max() <= 1 + 1e-3
+                    and np.all(np.abs(x.sum(axis=axis) - 1) <= 1e-3))
+    assert_rejected("looks_like_probabilities", looks_like_probabilities, "a fixed number",
+                    mistake="looks_like_probabilities.sum_ignores_atol")
+
+
+def test_nothing_negative_heuristic():
+    def looks_like_probabilities(output, axis=-1, atol=1e-3):
+        return bool((np.asarray(output) >= 0).all())
+    assert_rejected("looks_like_probabilities", looks_like_probabilities, "do not sum to 1",
+                    mistake="looks_like_probabilities.range_only")
+
+
+def test_looks_like_probabilities_corpus_correct_variants():
+    def float32_arithmetic(output, axis=-1, atol=1e-3):
+        if not np.isfinite(output).all():
+            return False
+        return bool(output.min() >= -atol and output.max() <= 1 + atol
+                    and np.all(np.abs(output.sum(axis=axis) - 1) <= atol))
+
+    def range_test_rejects_non_finite(output, axis=-1, atol=1e-3):
+        x = np.asarray(output, dtype=np.float64)
+        return bool(np.all((x >= -atol) & (x <= 1 + atol))) and bool(np.all(np.abs(x.sum(axis=axis) - 1) <= atol))
+
+    def largest_deviation(output, axis=-1, atol=1e-3):
+        x = np.asarray(output, dtype=np.float64)
+        if not all([np.isfinite(x).all(), (x >= -atol).all(), (x <= 1 + atol).all()]):
+            return False
+        return bool(np.max(np.abs(np.sum(x, axis=axis) - 1.0)) <= atol)
+
+    for answer in (float32_arithmetic, range_test_rejects_non_finite, largest_deviation):
+        assert_accepted("looks_like_probabilities", answer)

@@ -3,6 +3,7 @@ id, and accept correct variants written differently from the reference."""
 import heapq
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -254,7 +255,7 @@ def test_k_too_large_silently_truncated():
     def top_k(probs, k=5):
         idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
         return idx, np.take_along_axis(probs, idx, -1)
-    assert_rejected("top_k", top_k, "instead of raising ValueError", mistake="generic.no_raise")
+    assert_rejected("top_k", top_k, "instead of raising ValueError", "stops quietly", mistake="top_k.k_not_checked")
 
 
 def test_k_compared_with_len_of_a_batch():
@@ -472,12 +473,12 @@ def test_blank_line_in_the_middle_skipped():
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return [re.sub(r"^n\d{8}\s+", "", line).split(",")[0] for line in lines]
     assert_rejected("parse_labels", parse_labels, "instead of raising ValueError", "line 3",
-                    mistake="generic.no_raise")
+                    "skipped the blank line", mistake="parse_labels.blank_line_skipped")
 
 
 def test_whole_text_stripped_hides_a_blank_first_line():
     """text.strip() instead of text.rstrip(): a blank line 1 disappears and every class shifts.
-    No value case can show it, so the generic no-raise message names it through the case's words."""
+    No value case can show it: the case that must raise names it (on_no_raise)."""
     def parse_labels(text):
         lines = text.strip().splitlines()
         if len(lines) == 1 and lines[0].strip().endswith(".txt"):
@@ -489,7 +490,7 @@ def test_whole_text_stripped_hides_a_blank_first_line():
             names.append(_synset_first_name(line))
         return names
     assert_rejected("parse_labels", parse_labels, "blank first line", "strip only the END",
-                    "instead of raising ValueError", mistake="generic.no_raise")
+                    "instead of raising ValueError", "text.rstrip()", mistake="parse_labels.leading_blank_stripped")
 
 
 def test_zero_based_line_numbers():
@@ -501,7 +502,8 @@ def test_zero_based_line_numbers():
             if not line.strip():
                 raise ValueError(f"line {i} is empty")
         return [_synset_first_name(line) for line in lines]
-    assert_rejected("parse_labels", parse_labels, "should mention '3'", mistake="generic.raise_message")
+    assert_rejected("parse_labels", parse_labels, "'line 2 is empty'", "counts from 0", "start=1",
+                    mistake="parse_labels.line_number_from_zero")
 
 
 def test_label_path_taken_as_a_label():
@@ -512,7 +514,7 @@ def test_label_path_taken_as_a_label():
                 raise ValueError(f"line {n} is empty")
         return [_synset_first_name(line) for line in lines]
     assert_rejected("parse_labels", parse_labels, "instead of raising ValueError", "path",
-                    mistake="generic.no_raise")
+                    "one-class label list", mistake="parse_labels.path_not_refused")
 
 
 def test_path_recognised_only_when_the_file_exists():
@@ -522,7 +524,7 @@ def test_path_recognised_only_when_the_file_exists():
         lines = _strict_without_path(text)
         return [_synset_first_name(line) for line in lines]
     assert_rejected("parse_labels", parse_labels, "absolute path", "instead of raising ValueError",
-                    mistake="generic.no_raise")
+                    "whether that file exists or not", mistake="parse_labels.path_not_refused")
 
 
 def _strict_without_path(text):
@@ -781,8 +783,8 @@ def test_label_count_not_checked():
         p = np.atleast_2d(probs)
         return [[(int(i), labels[i] if i < len(labels) else "?", float(row[i])) for i in r]
                 for row, r in zip(p, _best(p, k))]
-    assert_rejected("decode_predictions", decode_predictions, "instead of raising ValueError",
-                    mistake="generic.no_raise")
+    assert_rejected("decode_predictions", decode_predictions, "instead of raising ValueError", "placeholder",
+                    mistake="decode_predictions.labels_made_up")
 
 
 def test_only_too_few_labels_checked():
@@ -792,7 +794,7 @@ def test_only_too_few_labels_checked():
             raise ValueError(f"{len(labels)} labels for {p.shape[1]} classes")
         return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
     assert_rejected("decode_predictions", decode_predictions, "11 labels", "instead of raising ValueError",
-                    mistake="generic.no_raise")
+                    "more labels than classes", mistake="decode_predictions.more_labels_accepted")
 
 
 def test_label_count_compared_with_the_images():
@@ -882,8 +884,8 @@ def test_reference_parse_labels_on_every_case_as_worked_out_by_hand():
                ["tench", "goldfish", "great white shark"], ["jack-o'-lantern", "potter's wheel", "T-shirt"],
                ["person"], ["crane", "maillot", "crane", "maillot", "bath towel"],
                ["nematode", "night snake", "neck brace", "nail"], ["tench", "goldfish"],
-               ["airliner", "racer", "oxygen mask"], ["cat", "dog"],
-               "line 3", "line 1", "line 2", "line 2", "path", "path", "path"]
+               ["airliner", "racer", "oxygen mask"], ["n1440764 tench", "n014437537 goldfish"], ["cat", "dog"],
+               "line 3", "line 1", "line 2", "line 2", "path", "path", "path", "path"]
     cases = exercise.cases()
     assert len(cases) == len(by_hand)
     for case, want in zip(cases, by_hand):
@@ -892,3 +894,374 @@ def test_reference_parse_labels_on_every_case_as_worked_out_by_hand():
                 exercise.reference(*case.args)
         else:
             assert exercise.reference(*case.args) == want, case.label
+
+
+# --------------------------------------------------------------------------- #
+# A learner corpus played against the checks (issue 15): what it found
+# --------------------------------------------------------------------------- #
+def _stable(probs):
+    return np.argsort(-probs, axis=-1, kind="stable")
+
+
+def test_one_class_too_many():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, _stable(probs)[..., :k + 1])
+    assert_rejected("top_k", top_k, "k + 1 classes", mistake="top_k.one_too_many")
+
+
+def test_one_class_too_few():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, _stable(probs)[..., :k - 1])
+    assert_rejected("top_k", top_k, "k - 1 classes", mistake="top_k.one_too_few")
+
+
+def test_best_class_skipped():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        return _take(probs, _stable(probs)[..., 1:k + 1])
+    assert_rejected("top_k", top_k, "skipped the best class", mistake="top_k.best_skipped")
+
+
+@pytest.mark.parametrize("lookup", ["list_index", "where"])
+def test_index_looked_up_from_its_value(lookup):
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        rows = np.atleast_2d(probs)
+        values = -np.sort(-rows, axis=-1)[:, :k]
+        if lookup == "list_index":
+            idx = [[list(row).index(v) for v in vals] for row, vals in zip(rows, values)]
+        else:
+            idx = [[np.where(row == v)[0][0] for v in vals] for row, vals in zip(rows, values)]
+        idx = np.array(idx, dtype=np.int64)
+        return (idx[0], values[0]) if probs.ndim == 1 else (idx, values)
+    assert_rejected("top_k", top_k, "same class appears twice", mistake="top_k.duplicate_indices")
+
+
+def test_two_d_slice_on_a_vector():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx = np.argsort(-probs, kind="stable")[:, :k]
+        return _take(probs, idx)
+    assert_rejected("top_k", top_k, "[:, :k]", "[..., :k]", status="error", mistake="top_k.two_d_slice_on_vector")
+
+
+def test_values_with_np_take_without_axis():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx = _stable(probs)[..., :k]
+        return idx, np.take(probs, idx)
+    assert_rejected("top_k", top_k, "np.take", "take_along_axis", mistake="top_k.take_without_axis")
+
+
+def test_argsort_along_axis_0_on_a_batch_names_the_axis():
+    def top_k(probs, k=5):
+        _k_ok(probs, k)
+        idx = np.argsort(-probs, axis=0, kind="stable")[..., :k]
+        return idx, np.take_along_axis(probs, idx, axis=0)
+    assert_rejected("top_k", top_k, "argsort along axis 0", status="error", mistake="top_k.batch_indexing")
+
+
+def test_top_k_corpus_correct_variants():
+    def heap(probs, k=5):
+        c = probs.shape[-1]
+        if k > c:
+            raise ValueError(f"k={k} but only {c} classes")
+        rows = probs.reshape(-1, c)
+        idx = np.array([heapq.nlargest(k, range(c), key=lambda i: (r[i], -i)) for r in rows], dtype=np.int64)
+        idx = idx.reshape(probs.shape[:-1] + (k,))
+        return idx, np.take_along_axis(probs, idx, axis=-1)
+
+    def k_checked_after_slicing(probs, k=5):
+        idx = _stable(probs)[..., :k]
+        if idx.shape[-1] < k:
+            raise ValueError(f"k={k} but only {probs.shape[-1]} classes")
+        return _take(probs, idx)
+
+    def rows_by_arange(probs, k=5):
+        if k > probs.shape[-1]:
+            raise ValueError(f"k={k} exceeds the {probs.shape[-1]} classes")
+        p2 = probs.reshape(-1, probs.shape[-1])
+        idx = np.argsort(-p2, axis=1, kind="stable")[:, :k]
+        vals = p2[np.arange(len(p2))[:, None], idx]
+        return idx.reshape(probs.shape[:-1] + (k,)).astype(np.int64), vals.reshape(probs.shape[:-1] + (k,))
+
+    def values_by_sorting(probs, k=5):
+        if k > probs.shape[-1]:
+            raise ValueError(f"k={k}, classes={probs.shape[-1]}")
+        return _stable(probs)[..., :k].astype(np.int64), -np.sort(-probs, axis=-1)[..., :k]
+
+    for answer in (heap, k_checked_after_slicing, rows_by_arange, values_by_sorting):
+        assert_accepted("top_k", answer)
+
+
+@pytest.mark.parametrize("cut", ["regex_any_digits", "isdigit_fixed_cut"])
+def test_synset_digits_not_counted(cut):
+    def parse_labels(text):
+        names = []
+        for line in _strict(text):
+            line = line.strip()
+            if cut == "regex_any_digits":
+                line = re.sub(r"^n\d+\s+", "", line).split(",")[0].strip()
+            elif line.split()[0][0] == "n" and line.split()[0][1:].isdigit():
+                line = line[10:].split(",")[0].strip()
+            names.append(line)
+        return names
+    assert_rejected("parse_labels", parse_labels, "exactly 8 digits", mistake="parse_labels.synset_digits_not_counted")
+
+
+def test_synset_id_split_off_at_the_first_space():
+    def parse_labels(text):
+        names = []
+        for line in _strict(text):
+            line = line.strip()
+            if re.match(r"n\d{8}\s", line):
+                line = line.split(" ", 1)[1].split(",")[0].strip()
+            names.append(line)
+        return names
+    assert_rejected("parse_labels", parse_labels, "a tab follows the synset id", "split(None, 1)",
+                    mistake="parse_labels.synset_split_on_space")
+
+
+def test_plain_n_names_cut_to_nothing():
+    def parse_labels(text):
+        names = []
+        for line in _strict(text):
+            line = line.strip()
+            names.append(line[10:].split(",")[0].strip() if line.startswith("n") else line)
+        return names
+    assert_rejected("parse_labels", parse_labels, "not a synset line", mistake="parse_labels.synset_by_first_letter")
+
+
+def test_last_line_dropped_as_if_it_were_empty():
+    def parse_labels(text):
+        lines = text.split("\n")[:-1]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+            raise ValueError("a path")
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                raise ValueError(f"line {n} is empty")
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "last name is missing", mistake="parse_labels.last_name_dropped")
+
+
+def test_blank_line_kept_as_an_empty_name():
+    def parse_labels(text):
+        lines = text.rstrip().splitlines()
+        if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+            raise ValueError("a path")
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "empty name", "line 3", mistake="parse_labels.blank_line_kept")
+
+
+def test_line_of_spaces_tested_before_stripping():
+    def parse_labels(text):
+        lines = text.rstrip().splitlines()
+        if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+            raise ValueError("a path")
+        for n, line in enumerate(lines, 1):
+            if line == "":
+                raise ValueError(f"line {n} is empty")
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "empty name", "a line of spaces",
+                    mistake="parse_labels.blank_line_kept")
+
+
+def test_path_read_instead_of_refused(monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # the course folder: the path's file exists
+
+    def parse_labels(text):
+        path = text.strip()
+        if path.endswith(".txt") and os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        return [_synset_first_name(line) for line in _strict_without_path(text)]
+    assert_rejected("parse_labels", parse_labels, "you opened the file", mistake="parse_labels.path_opened")
+
+
+def test_path_test_on_the_raw_text_misses_a_final_newline():
+    def parse_labels(text):
+        if "\n" not in text and text.endswith(".txt"):
+            raise ValueError(f"{text} is a path")
+        return [_synset_first_name(line) for line in _strict_without_path(text)]
+    assert_rejected("parse_labels", parse_labels, "newline at the end", "strip the line",
+                    mistake="parse_labels.path_not_refused")
+
+
+def test_path_told_by_its_slashes():
+    def parse_labels(text):
+        if ("/" in text or "\\" in text) and "\n" not in text.strip():
+            raise ValueError("a path")
+        return [_synset_first_name(line) for line in _strict_without_path(text)]
+    assert_rejected("parse_labels", parse_labels, "single line ending in .txt", mistake="parse_labels.path_not_refused")
+
+
+def test_parse_labels_corpus_correct_variants():
+    def pops_trailing_blanks(text):
+        lines = text.splitlines()
+        while lines and not lines[-1].strip():
+            lines.pop()
+        if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+            raise ValueError(f"{lines[0].strip()!r} is a path, not the text of the file")
+        result = []
+        for i, line in enumerate(lines):
+            line = line.strip()
+            if line == "":
+                raise ValueError(f"empty label on line {i + 1}")
+            parts = line.split(maxsplit=1)
+            if len(parts) == 2 and len(parts[0]) == 9 and parts[0][0] == "n" and parts[0][1:].isdigit():
+                line = parts[1].split(",", 1)[0].strip()
+            result.append(line)
+        return result
+
+    def blank_remembered_until_a_name_follows(text):
+        import io
+        names, pending = [], None
+        for number, line in enumerate(io.StringIO(text), start=1):
+            line = line.strip()
+            if not line:
+                pending = pending or number
+                continue
+            if pending:
+                raise ValueError(f"line {pending} is blank but more names follow")
+            match = re.match(r"^n\d{8}\s+([^,]*)", line)
+            names.append(match.group(1).strip() if match else line)
+        if len(names) == 1 and names[0].endswith(".txt"):
+            raise ValueError("got a file path; read the file and pass its text")
+        return names
+
+    def partition_after_tabs(text):
+        lines = text.replace("\r\n", "\n").rstrip().split("\n")
+        if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+            raise ValueError("parse_labels needs the text, this is a path")
+        names = []
+        for n, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line:
+                raise ValueError(f"label file line {n} is blank")
+            head, sep, rest = line.replace("\t", " ").partition(" ")
+            if sep and len(head) == 9 and head.startswith("n") and head[1:].isdigit():
+                line = rest.partition(",")[0].strip()
+            names.append(line)
+        return names
+
+    for answer in (pops_trailing_blanks, blank_remembered_until_a_name_follows, partition_after_tabs):
+        assert_accepted("parse_labels", answer)
+
+
+def test_decode_ties_highest_index_first():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[(int(i), labels[i], float(row[i])) for i in np.argsort(row, kind="stable")[::-1][:k]] for row in p]
+    assert_rejected("decode_predictions", decode_predictions, "highest index first",
+                    mistake="decode_predictions.ties_reversed")
+
+
+def test_decode_sorted_pairs_in_reverse():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        out = []
+        for row in p:
+            best = sorted(zip(row.tolist(), range(len(row))), reverse=True)[:k]
+            out.append([(i, labels[i], v) for v, i in best])
+        return out
+    assert_rejected("decode_predictions", decode_predictions, "highest index first",
+                    mistake="decode_predictions.ties_reversed")
+
+
+def test_decode_default_argsort_is_not_stable():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[(int(i), labels[i], float(row[i])) for i in np.argsort(-row)[:k]] for row in p]
+    assert_rejected("decode_predictions", decode_predictions, "lower index first",
+                    mistake="decode_predictions.ties_order")
+
+
+def test_decode_labels_as_numpy_strings():
+    def decode_predictions(probs, labels, k=5):
+        p = _checked(probs, labels)
+        names = np.asarray(labels)
+        return [[(int(i), names[i], float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "np.str_", mistake="decode_predictions.numpy_strings")
+
+
+def test_decode_count_against_every_value():
+    def decode_predictions(probs, labels, k=5):
+        if len(labels) != probs.size:
+            raise ValueError(f"{len(labels)} labels but {probs.size} values")
+        p = np.atleast_2d(probs)
+        return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "probs.size", status="error",
+                    mistake="decode_predictions.count_against_size")
+
+
+def test_decode_corpus_correct_variants():
+    def sorted_reverse_is_stable(probs, labels, k=5):
+        p = _checked(probs, labels)
+        out = []
+        for row in p.tolist():
+            best = sorted(range(len(row)), key=row.__getitem__, reverse=True)[:k]
+            out.append([(i, labels[i], row[i]) for i in best])
+        return out
+
+    def heap(probs, labels, k=5):
+        p = _checked(probs, labels)
+        return [[(i, labels[i], float(row[i])) for i in heapq.nlargest(k, range(len(row)), key=row.__getitem__)]
+                for row in p]
+
+    def lexsort(probs, labels, k=5):
+        p = _checked(probs, labels)
+        c = p.shape[1]
+        return [[(int(i), labels[int(i)], float(row[i])) for i in np.lexsort((np.arange(c), -row))[:k]] for row in p]
+
+    for answer in (sorted_reverse_is_stable, heap, lexsort):
+        assert_accepted("decode_predictions", answer)
+
+
+def test_decode_background_label_added_to_match_the_count():
+    def decode_predictions(probs, labels, k=5):
+        p = np.atleast_2d(probs)
+        if len(labels) == p.shape[1] - 1:
+            labels = ["background"] + list(labels)
+        if len(labels) != p.shape[1]:
+            raise ValueError(f"{len(labels)} labels for {p.shape[1]} classes")
+        return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, _best(p, k))]
+    assert_rejected("decode_predictions", decode_predictions, "not in labels", "instead of raising ValueError",
+                    mistake="decode_predictions.labels_made_up")
+
+
+def test_names_counted_before_the_blank_is_no_line_number():
+    """'after 2 names' is not a line number counted from 0: the generic message stands."""
+    def parse_labels(text):
+        lines = text.rstrip().splitlines()
+        if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+            raise ValueError("a path")
+        names = []
+        for line in lines:
+            if not line.strip():
+                raise ValueError(f"blank line after {len(names)} names")
+            names.append(_synset_first_name(line))
+        return names
+    assert_rejected("parse_labels", parse_labels, "should mention '3'", mistake="generic.raise_message")
+
+
+def test_line_index_from_enumerate_without_start():
+    def parse_labels(text):
+        lines = text.rstrip().splitlines()
+        if len(lines) == 1 and lines[0].strip().endswith(".txt"):
+            raise ValueError("a path")
+        for index, line in enumerate(lines):
+            if not line.strip():
+                raise ValueError(f"blank line at index {index}")
+        return [_synset_first_name(line) for line in lines]
+    assert_rejected("parse_labels", parse_labels, "counts from 0", mistake="parse_labels.line_number_from_zero")
+
+
+def test_k_clamped_to_the_number_of_classes():
+    def top_k(probs, k=5):
+        k = min(k, probs.shape[-1])
+        return _take(probs, _stable(probs)[..., :k])
+    assert_rejected("top_k", top_k, "fewer than k", "min(k, C)", mistake="top_k.k_not_checked")
