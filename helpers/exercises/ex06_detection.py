@@ -288,6 +288,10 @@ def _iou_cases():
                                                                   _random_boxes(rng, 3)), rule="empty"),
         Case("3 boxes against no boxes (0, 4): a (3, 0) result", (_random_boxes(rng, 3),
                                                                  np.zeros((0, 4), np.float32)), rule="empty"),
+        Case("boxes partly or wholly left of and above the picture (negative coordinates, as a detector gives "
+             "near the border)", (np.float64([[-10, -5, 10, 15], [-20, -20, -5, -5], [-3.5, 2, 6.5, 9]]),
+                                  np.float64([[-5, -10, 5, 20], [0, 0, 10, 10], [-12, -8, -6, -2]])),
+             rule="definition"),
     ]
 
 
@@ -460,12 +464,14 @@ def _xywh(boxes):
 
 
 def _nms_variant(boxes, scores, iou_threshold, visit="descending", drop="above", suppressors="kept",
-                 iou=box_iou, output="kept"):
+                 iou=box_iou, output="kept", fixed_threshold=None):
     """Greedy NMS with one switch turned the wrong way, for the mistakes below.
 
     visit: "descending" (right), "input" (index order), "ascending". drop: "above" (right),
-    "at_or_above" (>=), "at_or_below" (the test inverted). suppressors: "kept" (right) or "all"
-    (suppressed boxes suppress too). output: "kept" (right), "index_order" (sorted indices),
+    "at_or_above" (>=), "at_or_below" (the test inverted). suppressors: "kept" (right), "all"
+    (suppressed boxes suppress too) or "first" (one round: only the best box suppresses, every
+    other box stays). fixed_threshold: a number used whatever iou_threshold is given (0.5 from a
+    tutorial). output: "kept" (right), "index_order" (sorted indices),
     "positions" (positions in the score-sorted order instead of indices into boxes),
     "reversed" (lowest score first).
     """
@@ -474,14 +480,16 @@ def _nms_variant(boxes, scores, iou_threshold, visit="descending", drop="above",
     order = {"descending": np.argsort(-scores, kind="stable"), "ascending": np.argsort(scores, kind="stable"),
              "input": np.arange(len(scores))}[visit]
     overlaps = iou(boxes, boxes).astype(np.float32) if len(boxes) else np.zeros((0, 0), np.float32)
-    threshold = np.float32(iou_threshold)
+    threshold = np.float32(iou_threshold if fixed_threshold is None else fixed_threshold)
     removed = np.zeros(len(scores), bool)
     keep = []
     for rank, i in enumerate(order):
-        if removed[i] and suppressors == "kept":
+        if removed[i] and suppressors in ("kept", "first"):
             continue
         if not removed[i]:
             keep.append(int(i))
+        if suppressors == "first" and rank > 0:
+            continue
         later = order[rank + 1:]
         over = overlaps[i, later]
         gone = {"above": over > threshold, "at_or_above": over >= threshold, "at_or_below": over <= threshold}[drop]
@@ -516,6 +524,11 @@ def _nms_cv2_threshold_as_score(boxes, scores, iou_threshold):
 
 def _iou_plus_one(boxes_a, boxes_b):
     return _iou_variant(boxes_a, boxes_b, plus=1.0)
+
+
+def _iou_corners_as_xywh(boxes_a, boxes_b):
+    """The IoU cv2.dnn.NMSBoxes computes when given corners: x2, y2 read as a width and a height."""
+    return _iou_variant(boxes_a, boxes_b, read_as="xywh")
 
 
 def _clustered_boxes(rng, clusters, per_cluster):
@@ -555,7 +568,8 @@ def _exact_edge_groups(m, sixteenths=16):
 
 _NMS = _Variants("nms", _nms_variant, space={
     "output": ["index_order", "positions", "reversed"], "visit": ["input", "ascending"],
-    "drop": ["at_or_below", "at_or_above"], "suppressors": ["all"], "iou": [_iou_plus_one]},
+    "drop": ["at_or_below", "at_or_above"], "suppressors": ["all", "first"], "iou": [_iou_plus_one, _iou_corners_as_xywh],
+    "fixed_threshold": [0.5, 0.45]},
     cases=lambda: _nms_cases(), reference=nms,
     factual=(lambda run: _nms_drops_low_scores(run), lambda run: _nms_other_order(run)))
 
@@ -661,6 +675,21 @@ def _nms_other_order(run):
     return kept is not None and kept != expected and sorted(kept) == sorted(expected)
 
 
+def _nms_empty_error(exc, case):
+    """Any exception on the case with no boxes: the code assumed at least one."""
+    return case.rule == "empty" and len(case.args[1]) == 0 and isinstance(exc, Exception)
+
+
+def _example_nms_empty_crash(boxes, scores, iou_threshold):
+    order = list(np.argsort(-np.asarray(scores), kind="stable"))
+    keep = [order.pop(0)]  # IndexError when there are no boxes
+    while order:
+        order = [j for j in order if box_iou(boxes[keep[-1]:keep[-1] + 1], boxes[j:j + 1])[0, 0] <= iou_threshold]
+        if order:
+            keep.append(order.pop(0))
+    return np.array(keep, dtype=np.int64)
+
+
 def _example_nms_empty_tuple(boxes, scores, iou_threshold):
     return cv2.dnn.NMSBoxes(_xywh(boxes).tolist(), np.asarray(scores).tolist(), 0.0, iou_threshold)
 
@@ -747,7 +776,10 @@ register(Exercise(
                 "box when its IoU is above the threshold, keep it when the IoU is at or below.",
                 example=_nms_mistake(drop="at_or_below"), detect=_NMS.detect("drop", "at_or_below")),
         Mistake("nms.cv2_corners", "cv2.dnn.NMSBoxes takes boxes as (x, y, width, height), not corners: convert "
-                "with w = x2 - x1, h = y2 - y1 first.", impl=_nms_cv2_corners),
+                "with w = x2 - x1, h = y2 - y1 first.", example=_nms_cv2_corners,
+                detect=_either(_NMS.detect("iou", _iou_corners_as_xywh),
+                               lambda run: _kept_list(run) == _nms_cv2_corners(*run.case.args, **run.case.kwargs).tolist()
+                               and not _NMS.explanations(run))),
         Mistake("nms.cv2_score_threshold", "you passed the IoU threshold as NMSBoxes' score threshold too, so "
                 "low-scoring boxes vanished. The arguments are (boxes, scores, score_threshold, nms_threshold, "
                 "eta): give a score threshold of 0 here (and never put a threshold in the fifth place, that is "
@@ -755,6 +787,17 @@ register(Exercise(
         Mistake("nms.suppressed_suppress", "a box that was itself suppressed also suppressed others. Only kept "
                 "boxes suppress: in the chain A-B-C, B goes (it overlaps A) and C must stay.",
                 example=_nms_mistake(suppressors="all"), detect=_NMS.detect("suppressors", "all")),
+        Mistake("nms.single_round", "you ran one round only: the best box suppressed its overlaps and every other "
+                "box stayed. Greedy NMS repeats: keep the best of what is left, drop its overlaps, and again "
+                "until no box is left, so every kept box suppresses the boxes after it.",
+                example=_nms_mistake(suppressors="first"), detect=_NMS.detect("suppressors", "first")),
+        Mistake("nms.threshold_ignored", "you used a fixed IoU threshold (0.5 or 0.45) instead of the "
+                "iou_threshold argument: compare each IoU with iou_threshold as it is given.",
+                example=_nms_mistake(fixed_threshold=0.5),
+                detect=_NMS.detect("fixed_threshold", 0.5, 0.45)),
+        Mistake("nms.empty_input", "with no boxes there is nothing to keep: return an empty array (or list) "
+                "instead of failing, e.g. check `if len(boxes) == 0` before taking the first index.",
+                on_error=_nms_empty_error, example=_example_nms_empty_crash),
         Mistake("nms.at_threshold_dropped", "a box is dropped only when its IoU is *above* the threshold; at "
                 "exactly the threshold it stays (as in cv2.dnn.NMSBoxes). Use `>`, not `>=`.",
                 example=_nms_mistake(drop="at_or_above"), detect=_NMS.detect("drop", "at_or_above")),
@@ -1307,7 +1350,8 @@ def _unletterbox_variant(boxes, gain, pad, image_size, order="pad-then-gain", sh
     order: "pad-then-gain" (right), "gain-then-pad", "times-gain" ((boxes - pad) * gain),
     "forward" (boxes * gain + pad), "clip-first" (clip, then undo). shift: "xyxy" (right,
     [pad_x, pad_y, pad_x, pad_y]), "swapped" ([pad_y, pad_x, ...]), "x1x2y1y2" ([pad_x,
-    pad_x, pad_y, pad_y]), "top-left" (only x1 and y1 shifted). clip: "both" (right), "none",
+    pad_x, pad_y, pad_y]), "top-left" (only x1 and y1 shifted), "none" (the padding left on),
+    "x-only" / "y-only" (one pad for all four columns), "added" (+ pad). clip: "both" (right), "none",
 
     "low", "high". limits: "size" (right), "swapped" ((height, width)), "width" (x and y both to
     the width), "larger" (both to the larger side); minus: 1 clips to the limit - 1. rounding: round
@@ -1319,7 +1363,8 @@ def _unletterbox_variant(boxes, gain, pad, image_size, order="pad-then-gain", sh
         raise ValueError(f"box in row {bad[0]} has NaN coordinates")
     pad_x, pad_y = pad
     shifts = {"xyxy": [pad_x, pad_y, pad_x, pad_y], "swapped": [pad_y, pad_x, pad_y, pad_x],
-              "x1x2y1y2": [pad_x, pad_x, pad_y, pad_y], "top-left": [pad_x, pad_y, 0, 0]}
+              "x1x2y1y2": [pad_x, pad_x, pad_y, pad_y], "top-left": [pad_x, pad_y, 0, 0], "none": [0, 0, 0, 0],
+              "x-only": [pad_x] * 4, "y-only": [pad_y] * 4, "added": [-pad_x, -pad_y, -pad_x, -pad_y]}
     offset = np.float32(shifts[shift])
     width, height = image_size
     top = {"size": [width, height], "swapped": [height, width], "width": [width, width],
@@ -1341,7 +1386,7 @@ def _unletterbox_variant(boxes, gain, pad, image_size, order="pad-then-gain", sh
 
 
 _UNLETTERBOX = _Variants("unletterbox_boxes", _unletterbox_variant, space={
-    "order": ["gain-then-pad", "times-gain", "forward", "clip-first"], "shift": ["swapped", "x1x2y1y2", "top-left"],
+    "order": ["gain-then-pad", "times-gain", "forward", "clip-first"], "shift": ["swapped", "x1x2y1y2", "top-left", "none", "x-only", "y-only", "added"],
     "limits": ["swapped", "width", "larger"], "minus": [1], "clip": ["none", "low", "high"],
     "rounding": [np.round, np.floor, np.trunc]}, cases=lambda: _unletterbox_cases(), reference=unletterbox_boxes,
     atol=1e-3)
@@ -1418,6 +1463,54 @@ def _unletterbox_float64(run):
             and _same_values(run.expected, got, atol=1e-3))
 
 
+def _unletterbox_empty_shape(run):
+    """No boxes came back as an empty array of another shape ((0,) from np.array of an empty list)."""
+    got = run.got
+    return (run.case.rule == "empty" and isinstance(got, np.ndarray) and got.size == 0
+            and got.shape != run.expected.shape)
+
+
+def _unletterbox_empty_error(exc, case):
+    return case.rule == "empty" and np.asarray(case.args[0]).size == 0 and isinstance(exc, Exception)
+
+
+def _unletterbox_row_from_one(run):
+    """The NaN error names the row counted from 1 (row 3 for row 2), and not the row itself."""
+    if run.case.rule != "nan" or not isinstance(run.got, ValueError) or not run.case.raises_mentions:
+        return False
+    row, text = int(run.case.raises_mentions[0]), str(run.got)
+    return (re.search(rf"(?<![\d.]){row + 1}(?![\d.])", text) is not None
+            and re.search(rf"(?<!\d){row}(?!\d)", text) is None)
+
+
+def _example_unletterbox_rows(boxes, gain, pad, image_size):
+    rows = []
+    for x1, y1, x2, y2 in np.asarray(boxes, np.float64):
+        x1, x2 = [min(max((x - pad[0]) / gain, 0), image_size[0]) for x in (x1, x2)]
+        y1, y2 = [min(max((y - pad[1]) / gain, 0), image_size[1]) for y in (y1, y2)]
+        rows.append([x1, y1, x2, y2])
+    if any(np.isnan(row).any() for row in rows):
+        raise ValueError(f"NaN in row {[np.isnan(row).any() for row in rows].index(True)}")
+    return np.array(rows, dtype=np.float32)  # (0,) when there are no boxes
+
+
+def _example_unletterbox_stack(boxes, gain, pad, image_size):
+    boxes = np.asarray(boxes, np.float32)
+    bad = np.flatnonzero(np.isnan(boxes).any(axis=1))
+    if bad.size:
+        raise ValueError(f"row {bad[0]} has NaN")
+    shift, limits = np.float32([*pad, *pad]), np.float32([*image_size, *image_size])
+    return np.stack([np.clip((box - shift) / np.float32(gain), 0, limits) for box in boxes])  # fails for none
+
+
+def _example_unletterbox_row_from_one(boxes, gain, pad, image_size):
+    boxes = np.asarray(boxes, np.float32)
+    for number, box in enumerate(boxes, start=1):
+        if np.isnan(box).any():
+            raise ValueError(f"box number {number} has NaN coordinates")
+    return unletterbox_boxes(boxes, gain, pad, image_size)
+
+
 def _example_unletterbox_float64(boxes, gain, pad, image_size):
     boxes = np.asarray(boxes)
     rows = np.flatnonzero(np.isnan(boxes).any(axis=1))
@@ -1471,6 +1564,24 @@ register(Exercise(
         Mistake("unletterbox_boxes.pad_top_left_only", "you took the padding off x1 and y1 only: the whole box "
                 "moved, so subtract it from x2 and y2 too.", example=_unletterbox_mistake(shift="top-left"),
                 detect=_UNLETTERBOX.detect("shift", "top-left")),
+        Mistake("unletterbox_boxes.pad_per_axis", "the padding came off wrong: subtract pad_x from x1 and x2 and "
+                "pad_y from y1 and y2, [pad_x, pad_y, pad_x, pad_y], before dividing by the gain.",
+                example=_unletterbox_mistake(shift="y-only"),
+                detect=_UNLETTERBOX.detect("shift", "none", "x-only", "y-only")),
+        Mistake("unletterbox_boxes.pad_added", "you added the padding: it was added when letterboxing, so undo it "
+                "by subtracting it, (boxes - pad) / gain.", example=_unletterbox_mistake(shift="added"),
+                detect=_UNLETTERBOX.detect("shift", "added")),
+        Mistake("unletterbox_boxes.empty_shape", "no boxes give a (0, 4) array: np.array of an empty list has "
+                "shape (0,). Work on the whole array (np.asarray(boxes, np.float32).reshape(-1, 4)) or return "
+                "np.zeros((0, 4), np.float32) when there are none.",
+                detect=_unletterbox_empty_shape, example=_example_unletterbox_rows),
+        Mistake("unletterbox_boxes.empty_input", "no boxes is a normal input: return a (0, 4) float32 array "
+                "instead of failing (np.stack and np.vstack of nothing raise; whole-array arithmetic on a (0, 4) "
+                "array just works).", on_error=_unletterbox_empty_error, example=_example_unletterbox_stack),
+        Mistake("unletterbox_boxes.row_counted_from_one", "your message counts the rows from 1: name the row as "
+                "an index counted from 0, as np.flatnonzero(np.isnan(boxes).any(axis=1)) gives it, so that "
+                "boxes[row] is the bad box.", detect=_unletterbox_row_from_one, on_no_raise=True,
+                example=_example_unletterbox_row_from_one),
         Mistake("unletterbox_boxes.size_swapped", "image_size is (width, height): clip x to the width and y to the "
                 "height.", example=_unletterbox_mistake(limits="swapped"),
                 detect=_UNLETTERBOX.detect("limits", "swapped")),
@@ -1532,7 +1643,7 @@ def _cv2_nms(boxes, scores, class_ids, iou_threshold, corners_as_xywh=False):
 
 def _decode_variant(output, conf_threshold=0.25, iou_threshold=0.45, *, v8_rows="transpose", objectness="auto",
                     v5_score="product", keep="score", boxes="corners", suppress="per-class", multi_label=False,
-                    sigmoid=False, thresholds="given", at_threshold="dropped", order="score"):
+                    sigmoid=False, thresholds="given", at_threshold="dropped", order="score", v5_ids="classes"):
     """decode_yolo with one switch turned the wrong way, for the mistakes below.
 
     v8_rows: "transpose" (right), "as-is" (the (4 + C, N) table read as rows), "reshape".
@@ -1547,6 +1658,8 @@ def _decode_variant(output, conf_threshold=0.25, iou_threshold=0.45, *, v8_rows=
     thresholds: "given" (right), "swapped", "defaults" (0.25 and 0.45 whatever is given),
     "conf-fixed", "iou-fixed". at_threshold: "dropped" (right) or
     "kept" (>=). order: "score" (right) or "class" (by class, then score: a loop over classes).
+    v5_ids: "classes" (right) or "from-column-4" (YOLOv5's class id the argmax of columns 4 and on,
+    objectness included, as the YOLOv8 code does; the score still right).
     """
     output = np.asarray(output)
     if thresholds == "swapped":
@@ -1582,6 +1695,8 @@ def _decode_variant(output, conf_threshold=0.25, iou_threshold=0.45, *, v8_rows=
         scores = class_scores.max(axis=1) if class_scores.shape[1] else np.zeros(len(rows))
         if has_objectness and v5_score == "objectness":
             scores = obj
+        if has_objectness and v5_ids == "from-column-4":
+            class_ids = rows[:, 4:].argmax(axis=1)
         chosen = above(obj) if (has_objectness and keep == "objectness") else above(scores)
         candidate, class_ids, scores = candidate[chosen], class_ids[chosen], scores[chosen]
     cx, cy, w, h = rows[candidate, :4].T
@@ -1620,7 +1735,7 @@ _DECODE = _Variants("decode_yolo", _decode_variant, space={
     "keep": ["objectness"], "sigmoid": [True], "multi_label": [True], "boxes": ["top-left", "raw", "no-half", "xywh"],
     "suppress": ["cv2-corners", "agnostic", "none", "best-per-class", "class-positions"],
     "thresholds": ["swapped", "defaults", "conf-fixed", "iou-fixed"],
-    "at_threshold": ["kept"], "order": ["class"]}, cases=lambda: _decode_cases(), reference=decode_yolo, atol=1e-3,
+    "at_threshold": ["kept"], "order": ["class"], "v5_ids": ["from-column-4"]}, cases=lambda: _decode_cases(), reference=decode_yolo, atol=1e-3,
     factual=(lambda run: _same_detections_other_order(run), lambda run: _cross_class_suppression(run),
              lambda run: _class_ids_beyond_classes(run)))
 
@@ -1813,6 +1928,18 @@ def _example_decode_float_ids(output, conf_threshold=0.25, iou_threshold=0.45):
     return table[:, :4], table[:, 4], table[:, 5]
 
 
+def _scores_ids_swapped(run):
+    """(boxes, class_ids, scores): the right three arrays, the last two in each other's place."""
+    got = run.got
+    return (isinstance(got, (tuple, list)) and len(got) == 3 and len(run.expected[1]) > 0
+            and _compare_detections(run.expected, (got[0], got[2], got[1])) is None)
+
+
+def _example_decode_swapped(output, conf_threshold=0.25, iou_threshold=0.45):
+    boxes, scores, class_ids = decode_yolo(output, conf_threshold, iou_threshold)
+    return boxes, class_ids, scores
+
+
 def _empty_expected(run):
     return len(run.expected[1]) == 0
 
@@ -1925,6 +2052,12 @@ register(Exercise(
         Mistake("decode_yolo.float_class_ids", "your class ids are floats: they are ints that index the list of "
                 "class names, e.g. class_ids.astype(np.int64).", detect=_float_class_ids,
                 example=_example_decode_float_ids),
+        Mistake("decode_yolo.scores_ids_swapped", "your scores and class ids are in each other's place: return "
+                "(boxes, scores, class_ids), in that order.", detect=_scores_ids_swapped,
+                example=_example_decode_swapped),
+        Mistake("decode_yolo.v5_class_from_column_4", "your YOLOv5 class ids count the objectness (column 4) as "
+                "a class: the class scores start at column 5, so class_id = the argmax of columns 5 and on.",
+                example=_decode_mistake(v5_ids="from-column-4"), detect=_DECODE.detect("v5_ids", "from-column-4")),
         Mistake("decode_yolo.v8_not_transposed", "a YOLOv8 output (1, 4 + C, N) holds one candidate per column: "
                 "transpose it to (N, 4 + C) with output[0].T before reading rows (and tell the layouts apart by "
                 "shape: the candidate axis is the longer one).",

@@ -866,6 +866,179 @@ def test_decode_correct_variants():
     assert_accepted("decode_yolo", squeeze_and_filter_objectness_first)
 
 
+# --------------------------------------------------------------------------- a fresh corpus of answers
+# Wrong and right answers written blind from the prompts (a red-team corpus), kept as tests where the
+# check first let them through or answered them with the generic comparison.
+def _iou_clip_negative_in_place(boxes_a, boxes_b):
+    if isinstance(boxes_a, np.ndarray) and boxes_a.dtype.kind == "f":
+        np.clip(boxes_a, 0, None, out=boxes_a)  # "coordinates cannot be negative", on the caller's array
+    return reference_box_iou(boxes_a, boxes_b)
+
+
+def test_corpus_iou_negative_coordinates_changed_in_place():
+    assert_rejected("box_iou", _iou_clip_negative_in_place, "in place", mistake="generic.changed_input")
+
+
+def test_corpus_iou_clipping_a_copy_to_the_picture_is_wrong():
+    def clipped_copy(boxes_a, boxes_b):
+        return reference_box_iou(np.clip(boxes_a, 0, None), np.clip(boxes_b, 0, None))
+    assert_rejected("box_iou", clipped_copy, "negative coordinates")
+
+
+def _nms_greedy(boxes, scores, iou_threshold, rounds=None):
+    boxes = np.asarray(boxes, np.float64)
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    keep = []
+    while order.size:
+        best, order = order[0], order[1:]
+        keep.append(int(best))
+        overlaps = reference_box_iou(boxes[best:best + 1], boxes[order])[0]
+        if rounds == 1:
+            return np.concatenate([keep, order[overlaps <= iou_threshold]]).astype(np.int64)
+        order = order[overlaps <= iou_threshold]
+    return np.array(keep, dtype=np.int64)
+
+
+def test_corpus_nms_single_round():
+    assert_rejected("nms", lambda boxes, scores, iou_threshold: _nms_greedy(boxes, scores, iou_threshold, rounds=1),
+                    "one round", mistake="nms.single_round")
+
+
+@pytest.mark.parametrize("fixed", [0.5, 0.45])
+def test_corpus_nms_fixed_threshold(fixed):
+    assert_rejected("nms", lambda boxes, scores, iou_threshold: _nms_greedy(boxes, scores, fixed),
+                    "fixed IoU threshold", mistake="nms.threshold_ignored")
+
+
+def test_corpus_nms_crashes_on_no_boxes():
+    def first_then_loop(boxes, scores, iou_threshold):
+        order = list(np.argsort(-np.asarray(scores), kind="stable"))
+        keep = [order.pop(0)]
+        while True:
+            order = [j for j in order if reference_box_iou(boxes[keep[-1]:keep[-1] + 1], boxes[j:j + 1])[0, 0]
+                     <= iou_threshold]
+            if not order:
+                return np.array(keep, dtype=int)
+            keep.append(order.pop(0))
+    assert_rejected("nms", first_then_loop, "no boxes", status="error", mistake="nms.empty_input")
+
+    def max_of_nothing(boxes, scores, iou_threshold):
+        assert np.max(scores) <= 1  # ValueError on an empty array
+        return _nms_greedy(boxes, scores, iou_threshold)
+    assert_rejected("nms", max_of_nothing, "no boxes", status="error", mistake="nms.empty_input")
+
+
+def test_corpus_nms_right_answers():
+    def opencv(boxes, scores, iou_threshold):
+        boxes = np.asarray(boxes, float).reshape(-1, 4)
+        if not len(boxes):
+            return []
+        xywh = np.column_stack([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]])
+        return np.asarray(cv2.dnn.NMSBoxes(xywh.tolist(), [float(s) for s in scores], 0.0, float(iou_threshold)),
+                          dtype=int).reshape(-1)
+    assert_accepted("nms", opencv)
+    assert_accepted("nms", lambda boxes, scores, iou_threshold: _nms_greedy(boxes, scores, iou_threshold).astype(np.int32))
+
+
+def _unletterbox_with(shift):
+    def unletterbox_boxes(boxes, gain, pad, image_size):
+        boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+        bad = np.flatnonzero(np.isnan(boxes).any(axis=1))
+        if bad.size:
+            raise ValueError(f"row {bad[0]} is NaN")
+        out = (boxes - np.float32(shift(pad))) / np.float32(gain)
+        return np.clip(out, 0, np.float32([image_size[0], image_size[1]] * 2))
+    return unletterbox_boxes
+
+
+@pytest.mark.parametrize("shift, mistake", [
+    (lambda pad: [pad[0]] * 4, "unletterbox_boxes.pad_per_axis"),
+    (lambda pad: [pad[1]] * 4, "unletterbox_boxes.pad_per_axis"),
+    (lambda pad: [0, 0, 0, 0], "unletterbox_boxes.pad_per_axis"),
+    (lambda pad: [-pad[0], -pad[1], -pad[0], -pad[1]], "unletterbox_boxes.pad_added"),
+])
+def test_corpus_unletterbox_padding(shift, mistake):
+    assert_rejected("unletterbox_boxes", _unletterbox_with(shift), "pad", mistake=mistake)
+
+
+def test_corpus_unletterbox_no_boxes():
+    def row_by_row(boxes, gain, pad, image_size):
+        rows = []
+        for i, box in enumerate(boxes):
+            if np.isnan(box).any():
+                raise ValueError(f"row {i} is NaN")
+            x1, y1, x2, y2 = box
+            rows.append([min(max((x1 - pad[0]) / gain, 0), image_size[0]),
+                         min(max((y1 - pad[1]) / gain, 0), image_size[1]),
+                         min(max((x2 - pad[0]) / gain, 0), image_size[0]),
+                         min(max((y2 - pad[1]) / gain, 0), image_size[1])])
+        return np.array(rows, np.float32)
+    assert_rejected("unletterbox_boxes", row_by_row, "(0, 4)", mistake="unletterbox_boxes.empty_shape")
+
+    def vstack_rows(boxes, gain, pad, image_size):
+        out = _unletterbox_with(lambda pad: [pad[0], pad[1], pad[0], pad[1]])
+        return np.vstack([out(box[None], gain, pad, image_size) for box in np.asarray(boxes, np.float32)])
+    assert_rejected("unletterbox_boxes", vstack_rows, "normal input", status="error",
+                    mistake="unletterbox_boxes.empty_input")
+
+
+def test_corpus_unletterbox_row_counted_from_one():
+    reference = _unletterbox_with(lambda pad: [pad[0], pad[1], pad[0], pad[1]])
+
+    def one_based(boxes, gain, pad, image_size):
+        bad = np.flatnonzero(np.isnan(np.asarray(boxes, float)).any(axis=1))
+        if bad.size:
+            raise ValueError(f"row {bad[0] + 1} has NaN")
+        return reference(boxes, gain, pad, image_size)
+    assert_rejected("unletterbox_boxes", one_based, "counts the rows from 1",
+                    mistake="unletterbox_boxes.row_counted_from_one")
+
+    def both_counts(boxes, gain, pad, image_size):
+        bad = np.flatnonzero(np.isnan(np.asarray(boxes, float)).any(axis=1))
+        if bad.size:
+            raise ValueError(f"box number {bad[0] + 1} (row {bad[0]}) has NaN")
+        return reference(boxes, gain, pad, image_size)
+    assert_accepted("unletterbox_boxes", both_counts)
+
+
+def test_corpus_decode_v5_class_ids_from_column_4():
+    def shared_argmax(output, conf_threshold=0.25, iou_threshold=0.45):
+        if output.shape[1] < output.shape[2]:
+            return reference_decode_yolo(output, conf_threshold, iou_threshold)
+        rows = output[0]
+        scores = (rows[:, 5:] * rows[:, 4:5]).max(1)
+        class_ids = rows[:, 4:].argmax(1)  # as for YOLOv8: but column 4 is the objectness here
+        keep = scores > conf_threshold
+        cx, cy, w, h = rows[keep, :4].T.astype(np.float64)
+        boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+        scores, class_ids = scores[keep], class_ids[keep]
+        kept = reference_nms(boxes + class_ids[:, None] * 10000.0, scores, iou_threshold) if len(scores) else []
+        return boxes[kept].astype(np.float32), scores[kept].astype(np.float32), class_ids[kept].astype(np.int64)
+    assert_rejected("decode_yolo", shared_argmax, "column 5", mistake="decode_yolo.v5_class_from_column_4")
+
+
+def test_corpus_decode_scores_and_ids_swapped():
+    def swapped(output, conf_threshold=0.25, iou_threshold=0.45):
+        boxes, scores, class_ids = reference_decode_yolo(output, conf_threshold, iou_threshold)
+        return boxes, class_ids, scores
+    assert_rejected("decode_yolo", swapped, "each other's place", mistake="decode_yolo.scores_ids_swapped")
+
+
+def test_corpus_decode_nms_before_the_threshold_is_right():
+    """NMS on every candidate, then the threshold: a box above it is only suppressed by better boxes,
+    which are above it too, so the result is the same."""
+    def nms_first(output, conf_threshold=0.25, iou_threshold=0.45):
+        rows = output[0].T if output.shape[1] < output.shape[2] else output[0]
+        probs = rows[:, 4:] if output.shape[1] < output.shape[2] else rows[:, 5:] * rows[:, 4:5]
+        ids, scores = probs.argmax(1), probs.max(1)
+        cx, cy, w, h = rows[:, :4].T.astype(np.float64)
+        boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+        kept = reference_nms(boxes + ids[:, None] * 100000.0, scores, iou_threshold)
+        kept = kept[scores[kept] > conf_threshold]
+        return boxes[kept], scores[kept], ids[kept]
+    assert_accepted("decode_yolo", nms_first)
+
+
 # --------------------------------------------------------------------------- two mistakes at once
 @pytest.mark.parametrize("name, fn, allowed", [
     ("box_iou", iou_template(plus_one=1.0, union="sum"), {"box_iou.plus_one", "box_iou.union_counts_overlap_twice"}),
