@@ -4,10 +4,12 @@ The cases use hand-worked vectors (values worked out on paper in the notebook), 
 edge m/M for many M together with the floats just below and just above it (so a binning
 that misplaces an edge value only for some M cannot pass), and seeded synthetic logits
 whose right temperature is known. The mistakes are the ones learners really make:
-left-closed bins, edges rounded by np.linspace or by ceil(c * M), an ECE not weighted by
-bin size or summing the NaN of empty bins, a class-wise instead of a top-label ECE, a
-temperature chosen by accuracy or multiplied instead of divided, an NLL that overflows,
-and a threshold on the wrong side.
+left-closed bins, edges rounded by np.linspace or by ceil(c * M), a bin index one off, an
+ECE not weighted by bin size or summing the NaN of empty bins, a class-wise instead of a
+top-label ECE, a temperature chosen by accuracy or multiplied instead of divided, an NLL
+that overflows (warned or silenced) or scores every row against every label, and a
+threshold on the wrong side. An answer is read as at most two mistakes at once (more
+explain almost any number); when nothing explains it, the plain comparison is shown.
 """
 import itertools
 
@@ -130,6 +132,11 @@ BINNINGS = {
     # the first bin made open at 0: a confidence of 0 falls in no bin, or at index -1 (the last)
     "zero_lost": lambda c, m: np.where(c == 0, -1, np.searchsorted(_upper_edges(m), c, side="left")),
     "zero_last": lambda c, m: np.where(c == 0, m - 1, np.searchsorted(_upper_edges(m), c, side="left")),
+    # the index one bin off: the LOWER edges searched with side='left' (0 stays in the first bin), the
+    # right index plus 1, or less 1, clipped into [0, M)
+    "lower_edges": lambda c, m: np.minimum(np.searchsorted(np.arange(m) / m, c, side="left"), m - 1),
+    "plus_one": lambda c, m: np.minimum(np.searchsorted(_upper_edges(m), c, side="left") + 1, m - 1),
+    "minus_one": lambda c, m: np.maximum(np.searchsorted(_upper_edges(m), c, side="left") - 1, 0),
     # np.histogram(c, bins=M) without range=(0, 1): M bins between the smallest and largest value
     "histogram_without_range": lambda c, m: np.minimum(
         np.searchsorted(np.histogram_bin_edges(c, bins=m), c, side="right") - 1, m - 1),
@@ -140,6 +147,8 @@ LEFT_CLOSED_RULES = ("floor", "floor_of_division", "left_closed_exact", "left_cl
 ONE_LOST_RULES = ("floor_unclipped", "left_closed_exact_unclipped", "left_closed_linspace_unclipped")
 LINSPACE_RULES = ("linspace", "multiplied_edges")
 CEIL_RULES = ("ceil", "ceil_of_division")
+ONE_TOO_HIGH_RULES = ("lower_edges", "plus_one")
+ONE_TOO_LOW_RULES = ("minus_one",)
 
 
 def _bins_from_index(index, confidences, correct, n_bins):
@@ -355,6 +364,11 @@ def _means_follow(relation):
                 return True
         return False
     return detect
+
+
+def _overall_accuracy(mean, count, n, run):
+    """The accuracy of ALL the predictions, in every non-empty bin."""
+    return np.full(len(mean), _bins_input(run.case)[1].mean())
 
 
 def _bins_ignore_n_bins(run):
@@ -610,6 +624,25 @@ def _bins_example_float32(confidences, correct, n_bins=15):
     return conf, acc, count
 
 
+def _bins_example_lower_edges(confidences, correct, n_bins=15):
+    c = np.asarray(confidences, float)
+    lower = np.arange(n_bins) / n_bins   # 0, 1/M, ..., (M-1)/M
+    index = np.minimum(np.searchsorted(lower, c, side="left"), n_bins - 1)
+    return _per_bin(index, c, np.asarray(correct, float), n_bins)
+
+
+def _bins_example_minus_one(confidences, correct, n_bins=15):
+    c = np.asarray(confidences, float)
+    index = np.clip(np.searchsorted(np.arange(1, n_bins + 1) / n_bins, c) - 1, 0, n_bins - 1)
+    return _per_bin(index, c, np.asarray(correct, float), n_bins)
+
+
+def _bins_example_overall_accuracy(confidences, correct, n_bins=15):
+    c, k = np.asarray(confidences, float), np.asarray(correct, float)
+    conf, _, count = _per_bin(_bins_reference_index(c, n_bins), c, k, n_bins)
+    return conf, np.where(count > 0, k.mean(), np.nan), count
+
+
 def _swapped_bins(confidences, correct, n_bins=15):
     conf, acc, count = reliability_bins(confidences, correct, n_bins)
     return acc, conf, count
@@ -632,6 +665,12 @@ EDGE_TOLERANCE = ("the float just above an edge m/M went to the bin below it: a 
                   "rounding c * M) moves confidences that are above the edge, however little, into the "
                   "bin the edge closes. Compare exactly with exact edges: np.searchsorted(np.arange(1, "
                   "M + 1) / M, c, side='left').")
+INDEX_ONE_TOO_HIGH = ("every confidence went one bin too high: np.searchsorted on the LOWER edges (0, 1/M, ...) "
+                      "with side='left', or the right index plus 1, puts ((m-1)/M, m/M] at index m. "
+                      "np.searchsorted(np.arange(1, M + 1) / M, c, side='left') on the UPPER edges is already "
+                      "the 0-based bin index.")
+INDEX_ONE_TOO_LOW = ("every confidence went one bin too low: np.searchsorted(np.arange(1, M + 1) / M, c, "
+                     "side='left') is already the 0-based bin index (0 for the first bin), so do not subtract 1.")
 ONE_LOST = ("a confidence of exactly 1.0 got lost: your bins are left-closed, and floor(1.0 * M) = M "
             "is past the last bin. With right-closed bins 1.0 belongs to the last bin, ((M-1)/M, 1], and "
             "an edge such as 0.6 to the bin below it.")
@@ -718,6 +757,10 @@ register(Exercise(
                 example=_bins_example_ceil),
         Mistake("reliability_bins.edge_tolerance", EDGE_TOLERANCE, detect=_counts_follow("tolerance"),
                 example=_bins_example_tolerance),
+        Mistake("reliability_bins.index_one_too_high", INDEX_ONE_TOO_HIGH,
+                detect=_counts_follow(*ONE_TOO_HIGH_RULES), example=_bins_example_lower_edges),
+        Mistake("reliability_bins.index_one_too_low", INDEX_ONE_TOO_LOW,
+                detect=_counts_follow(*ONE_TOO_LOW_RULES), example=_bins_example_minus_one),
         Mistake("reliability_bins.histogram_without_range", "np.histogram(c, bins=M) spreads its M bins "
                 "between the smallest and the largest confidence, not over [0, 1] (and its bins are "
                 "left-closed). Make the edges yourself, np.arange(1, M + 1) / M, and use right-closed bins.",
@@ -734,6 +777,9 @@ register(Exercise(
         Mistake("reliability_bins.divided_by_n", "you divided each bin's sum by N, the number of all "
                 "predictions; a bin's mean divides by that bin's own count.",
                 detect=_means_follow(lambda mean, count, n, run: mean * count / n), example=_bins_example_over_n),
+        Mistake("reliability_bins.overall_accuracy", "every bin got the accuracy of ALL the predictions; a "
+                "bin's accuracy is the fraction right among the predictions IN that bin (correct[inside].mean()).",
+                detect=_means_follow(_overall_accuracy), example=_bins_example_overall_accuracy),
         Mistake("reliability_bins.bin_centres", "bin_confidence should be the mean of the confidences that "
                 "fall in the bin, not the bin's centre or edge.", detect=_bins_centres,
                 example=_bins_example_centres),
@@ -749,7 +795,7 @@ def _ece_cases():
     two = probs_with_confidences([0.95, 1.0], [True, False])
     logits, labels = synthetic_logits(8, 5, 2.0, seed=9)
     scores = 1 / (1 + np.exp(-logits.astype(np.float64)))
-    sums_to_one = np.array([[0.7, 0.6, -0.3], [0.2, 0.9, -0.1], [0.5, 0.25, 0.25], [1.2, -0.1, -0.1]])
+    sums_to_one = np.array([[0.7, 0.6, -0.3], [0.2, 0.9, -0.1], [0.5, 0.25, 0.25], [0.9, 0.3, -0.2]])
     float32 = _synthetic_probs(400, 6, 2.0, seed=8)
     ones = probs_with_confidences([1.0, 0.55, 1.0, 1.0, 0.3, 0.9, 0.95],
                                   [True, True, False, True, False, True, True])
@@ -762,6 +808,10 @@ def _ece_cases():
              "[1, 0, 1, 0, 1, 0], with the default n_bins (0.62 and 0.68 share a bin of 10, not of 15)",
              probs_with_confidences([0.3, 0.35, 0.62, 0.68, 0.95, 1.0], [True, False, True, False, True, False]),
              rule="default"),
+        Case("five predictions with top confidences [0.15, 0.3, 0.5, 0.7, 0.9] (none on an edge), correct "
+             "[1, 0, 1, 0, 1], n_bins=5 (one per bin)",
+             probs_with_confidences([0.15, 0.3, 0.5, 0.7, 0.9], [True, False, True, False, True]), {"n_bins": 5},
+             rule="bins"),
         Case("the hand-worked example (top confidences [0.2, 0.25, 0.6, 0.61, 0.99, 1.0], "
              "correct [0, 1, 1, 0, 1, 1], n_bins=5; ECE 0.3283)", worked, {"n_bins": 5}, rule="weighted"),
     ]
@@ -881,7 +931,7 @@ def _ece_softmax_again(probs, labels, n_bins=15):
 # A learner's ECE is one way of binning, one confidence and one way of adding up the gaps; a
 # mistake in one of them is named even when another one is wrong too (the first found is named).
 ECE_BINNINGS = (("right_closed",) + LEFT_CLOSED_RULES + ONE_LOST_RULES + LINSPACE_RULES + CEIL_RULES
-                + ("tolerance",))
+                + ("tolerance",) + ONE_TOO_HIGH_RULES + ONE_TOO_LOW_RULES)
 ECE_CONFIDENCES = ("top", "true_class", "global_max", "softmax_again")
 ECE_AGGREGATIONS = {
     "weighted": lambda gap, count, n, m: np.sum(count / n * np.abs(gap)),
@@ -935,6 +985,11 @@ ECE_PARTS = {"binning": ECE_BINNINGS, "confidence": ECE_CONFIDENCES, "aggregatio
              "scale": (1, 100)}
 
 
+# An answer is read as at most this many mistakes at once: more would explain almost any number (a
+# degenerate answer such as 0.0 or 1.0 is matched by some combination of three), so it names nothing.
+MAX_WRONG_PARTS = 2
+
+
 def _ece_explanations(run):
     """Every combination of parts (binning, confidence, aggregation, scale) whose ECE is the learner's
     on this case and the reference's on every earlier case (which the learner's answer passed)."""
@@ -950,7 +1005,9 @@ def _ece_explanations(run):
         if not (_is_number(run.got) and np.isfinite(run.got)):
             return []
         names = list(ECE_PARTS)
-        return [dict(zip(names, combo)) for combo in itertools.product(*ECE_PARTS.values())
+        combos = [combo for combo in itertools.product(*ECE_PARTS.values())
+                  if _ece_wrong_parts(dict(zip(names, combo))) <= MAX_WRONG_PARTS]
+        return [dict(zip(names, combo)) for combo in combos
                 if _same(run.got / combo[3], _ece_variant(run, *combo[:3])) and consistent(combo)]
     return _memo(run, "ece explanations", compute)
 
@@ -1091,6 +1148,26 @@ def _ece_example_nan(probs, labels, n_bins=15):
         return float(np.sum(count / len(probs) * np.abs(acc - conf)))
 
 
+def _ece_example_lower_edges(probs, labels, n_bins=15):
+    return _ece_learner(lambda c, m: np.minimum(np.searchsorted(np.arange(m) / m, c), m - 1), probs, labels, n_bins)
+
+
+def _ece_example_minus_one(probs, labels, n_bins=15):
+    return _ece_learner(lambda c, m: np.maximum(_exact_index(c, m) - 1, 0), probs, labels, n_bins)
+
+
+def _message_without_probabilities(run):
+    """The ValueError was raised, but its message does not say that probabilities are meant."""
+    return isinstance(run.got, ValueError) and "probabilit" not in str(run.got).lower()
+
+
+def _ece_example_vague_message(probs, labels, n_bins=15):
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.min() < 0 or probs.max() > 1 or not np.allclose(probs.sum(axis=1), 1, atol=1e-3):
+        raise ValueError("invalid input")
+    return _ece_learner(_exact_index, probs, labels, n_bins)
+
+
 def _ece_example_wrong_axis(probs, labels, n_bins=15):
     probs = _ece_check(probs)
     conf, correct = probs.max(axis=0), probs.argmax(axis=0) == labels
@@ -1143,6 +1220,11 @@ register(Exercise(
         (bin count / N) * |bin accuracy - bin confidence|.
     """,
     mistakes=[
+        Mistake("expected_calibration_error.message_without_probabilities", "the message should say what is "
+                "wrong in words a learner can act on: that the input must be probabilities (every value in "
+                "[0, 1], each row summing to 1), e.g. 'expected probabilities: apply softmax to the logits "
+                "first'.", detect=_message_without_probabilities, on_no_raise=True,
+                example=_ece_example_vague_message),
         Mistake("expected_calibration_error.wrong_axis", "you took the top label along axis 0 (one value "
                 "per class); each ROW is a prediction: probs.max(axis=1), probs.argmax(axis=1).",
                 on_error=_wrong_axis_error, example=_ece_example_wrong_axis),
@@ -1170,6 +1252,10 @@ register(Exercise(
         Mistake("expected_calibration_error.ceil_rounding", CEIL_ROUNDING,
                 detect=_ece_part("binning", *CEIL_RULES),
                 example=_ece_example_ceil),
+        Mistake("expected_calibration_error.index_one_too_high", INDEX_ONE_TOO_HIGH,
+                detect=_ece_part("binning", *ONE_TOO_HIGH_RULES), example=_ece_example_lower_edges),
+        Mistake("expected_calibration_error.index_one_too_low", INDEX_ONE_TOO_LOW,
+                detect=_ece_part("binning", *ONE_TOO_LOW_RULES), example=_ece_example_minus_one),
         Mistake("expected_calibration_error.edge_tolerance", EDGE_TOLERANCE,
                 detect=_ece_part("binning", "tolerance"),
                 example=_ece_example_tolerance),
@@ -1233,6 +1319,9 @@ def _temperature_cases():
     nan_logits[3, 1] = np.nan
     probs, prob_labels = _synthetic_probs(50, 4, 2.0, seed=14)
     shifted, shifted_labels = synthetic_logits(500, 6, 2.0, seed=5)
+    summing, summing_labels = synthetic_logits(300, 4, 2.0, seed=16)
+    summing = summing.astype(np.float64)
+    summing = summing - summing.mean(axis=1, keepdims=True) + 1 / summing.shape[1]   # every row sums to 1
     return [
         Case("1000 seeded over-confident logits over 6 classes (right answer near T = 2.5)",
              synthetic_logits(1000, 6, 2.5, seed=1), rule="nll"),
@@ -1246,6 +1335,8 @@ def _temperature_cases():
              "(the softmax does not change)", (shifted + np.float32(20), shifted_labels), rule="logits"),
         Case("2000 seeded logits that all lie in [0, 1] (rows do not sum to 1: logits, not "
              "probabilities; right answer near T = 1/3)", _logits_in_unit_range(2000, 5, seed=15), rule="logits"),
+        Case("300 seeded logits over 4 classes shifted so that every row sums to 1 (values outside [0, 1]: "
+             "logits, not probabilities)", (summing, summing_labels), rule="and"),
         Case("probabilities (every row in [0, 1], summing to 1) passed instead of logits",
              (probs, prob_labels), raises=ValueError, raises_mentions=("probabilit",), rule="probabilities"),
         Case("float32 probabilities (a model's softmax output: rows sum to 1 up to float32 rounding) passed "
@@ -1320,8 +1411,15 @@ def _near_another_optimum(run, optimum, within=0.02):
 
 def _unstable_nll(run):
     """NumPy warned of an overflow or 0 / 0 (inf / inf is NaN, which breaks an argmin); a log(0) alone
-    gives an NLL of inf, which an argmin simply avoids."""
-    return any(("overflow" in text or "invalid value" in text) for text in run.warning_texts)
+    gives an NLL of inf, which an argmin simply avoids. Or, warnings silenced: the learner's T is one
+    where np.exp(logits / T) overflows (or not a number at all), on a case whose logits overflow inside
+    the search range. (Answers that pick the smallest T for other reasons fail an earlier case.)"""
+    if any(("overflow" in text or "invalid value" in text) for text in run.warning_texts):
+        return True
+    largest = float(np.nanmax(np.abs(np.asarray(run.case.args[0], dtype=np.float64))))
+    if largest / 0.05 <= 709:
+        return False
+    return _is_number(run.got) and (not np.isfinite(run.got) or (run.got > 0 and largest / run.got > 709))
 
 
 def _worse_nll(run):
@@ -1437,6 +1535,58 @@ def _fit_example_array(logits, labels):
     return np.array([_on_grid(lambda t: _learner_nll(logits, labels, t))])
 
 
+def _nan_not_refused(run):
+    """The NaN case gave a result instead of a ValueError."""
+    return run.case.rule == "nan" and not isinstance(run.got, BaseException)
+
+
+def _fit_example_nan_equality(logits, labels):
+    logits = np.asarray(logits, dtype=np.float64)
+    if np.any(logits == np.nan):   # always False: NaN equals nothing
+        raise ValueError("the logits contain NaN")
+    if logits.min() >= 0 and logits.max() <= 1 and np.allclose(logits.sum(axis=1), 1):
+        raise ValueError("these look like probabilities; pass logits")
+    return _on_grid(lambda t: _learner_nll(logits, labels, t))
+
+
+def _fit_example_vague_message(logits, labels):
+    logits = np.asarray(logits, dtype=np.float64)
+    if np.isnan(logits).any():
+        raise ValueError("the logits contain NaN")
+    if logits.min() >= 0 and logits.max() <= 1 and np.allclose(logits.sum(axis=1), 1):
+        raise ValueError("pass logits, not the softmax output")
+    return _on_grid(lambda t: _learner_nll(logits, labels, t))
+
+
+def _nll_against_every_label(logits, labels, t):
+    """-log_probs[:, labels].mean(): the (N, N) block of every row against every label, which is each
+    row's NLL against the labels' overall frequencies."""
+    log_p = log_softmax(np.asarray(logits, dtype=np.float64) / t)
+    frequency = np.bincount(labels, minlength=log_p.shape[1]) / len(labels)
+    return float(-np.mean(log_p @ frequency))
+
+
+def _largest_t(run):
+    """T at the top of a search range (10 to 100) where the right T is 3 or less, where the NLL scored
+    against every label is lower than at the right T: a loss that keeps falling as T grows."""
+    if not (_positive_number(run) and 10 <= run.got <= 100 and run.expected <= 3):
+        return False
+    logits, labels = run.case.args
+    return _nll_against_every_label(logits, labels, run.got) < _nll_against_every_label(logits, labels,
+                                                                                          run.expected)
+
+
+def _fit_example_block(logits, labels):
+    logits = _fit_check(logits)
+
+    def nll(t):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return -log_p[:, labels].mean()   # (N, N): every row against every label
+    return _on_grid(nll, points=301)
+
+
 def _returns_array(run):
     return isinstance(run.got, np.ndarray) and run.got.size == 1 and np.isfinite(run.got).all() and (
         abs(np.log(abs(float(run.got.ravel()[0])) / run.expected)) <= 0.02)
@@ -1453,6 +1603,7 @@ register(Exercise(
         "divide": "Temperature scaling divides every logit by one number $T > 0$ before the softmax",
         "nll": "T is chosen to minimise the NLL",
         "logits": "Logits may all be positive, or all lie in [0, 1]",
+        "and": "only rows that lie in [0, 1] and sum to 1 are probabilities",
         "probabilities": "raise a ValueError that mentions probabilities",
         "nan": "also raise one for NaN logits",
     },
@@ -1466,6 +1617,13 @@ register(Exercise(
         summing to 1; logits may well all be positive, or all lie in [0, 1]).
     """,
     mistakes=[
+        Mistake("fit_temperature.nan_not_refused", "NaN logits must raise ValueError: test "
+                "np.isnan(logits).any() (logits == np.nan is always False: NaN equals nothing, not even NaN).",
+                detect=_nan_not_refused, on_no_raise=True, example=_fit_example_nan_equality),
+        Mistake("fit_temperature.message_without_probabilities", "the message should say what is wrong in "
+                "words a learner can act on: that these look like probabilities (rows in [0, 1] summing "
+                "to 1) and that the function needs logits.", detect=_message_without_probabilities,
+                on_no_raise=True, example=_fit_example_vague_message),
         Mistake("fit_temperature.returns_array", "you returned an array holding T; return the number itself "
                 "(float(t[0]), or float(result.x[0]) from an optimiser).", detect=_returns_array,
                 example=_fit_example_array, on_type=True),
@@ -1475,10 +1633,10 @@ register(Exercise(
         Mistake("fit_temperature.not_positive", "your T is not positive. A temperature must be > 0: search "
                 "over log T (T = exp(log T) is always positive).",
                 detect=lambda run: _is_number(run.got) and run.got <= 0, example=_fit_example_negative),
-        Mistake("fit_temperature.unstable_nll", "your NLL is not computed stably (NumPy warned of an "
-                "overflow or 0 / 0): for a small T, np.exp(logits / T) is inf once logits / T "
-                "passes 709. Compute log-softmax stably: subtract each row's maximum of logits / T before "
-                "np.exp (the log-sum-exp trick).", detect=_unstable_nll, example=_fit_example_overflow),
+        Mistake("fit_temperature.unstable_nll", "your NLL is not computed stably: for a small T, "
+                "np.exp(logits / T) is inf once logits / T passes 709, and inf / inf is NaN, which breaks "
+                "the search (np.argmin picks a NaN). Compute log-softmax stably: subtract each row's maximum "
+                "of logits / T before np.exp (the log-sum-exp trick).", detect=_unstable_nll, example=_fit_example_overflow),
         Mistake("fit_temperature.inverse", "your T is the inverse of the right one (1 / T): you multiplied "
                 "the logits by T instead of dividing (softmax(logits / T)), or fitted 1 / T and returned it.",
                 detect=lambda run: _positive_number(run) and abs(np.log(run.got * run.expected)) < 0.03,
@@ -1495,14 +1653,21 @@ register(Exercise(
                 "must reach well below and above 1: minimise the NLL over a range such as [0.05, 20].",
                 detect=lambda run: _is_number(run.got) and run.got == 1.0,
                 example=_fit_example_by_accuracy),
-        Mistake("fit_temperature.smallest_t", "your T is the bottom of any sensible range: what you minimised "
-                "keeps falling as T shrinks, or stays flat. Accuracy is the same for every T (dividing by "
-                "T > 0 never changes the argmax), and -log of the PREDICTED class's probability only falls "
-                "as T shrinks: minimise the NLL of the TRUE labels, -log softmax(logits / T)[label].",
+        Mistake("fit_temperature.smallest_t", "your T is the bottom of any sensible range, the first point "
+                "of your search: the loss you minimised stays flat or keeps falling as T shrinks, or you "
+                "took its largest value instead of its smallest. Accuracy is the same for every T (dividing by T > 0 never changes "
+                "the argmax), a loss that never divides the logits by T is flat too, -log of the PREDICTED "
+                "class's probability only falls as T shrinks, and np.argmax of the NLL picks the worst T. "
+                "Minimise (np.argmin) the NLL of the TRUE labels, -log softmax(logits / T)[label].",
                 detect=_smallest_t, example=_fit_example_predicted_class),
         Mistake("fit_temperature.softmax_wrong_axis", "your softmax normalises over the wrong axis (the whole "
                 "array, or axis 0): each row is one prediction, so normalise over axis=1 (sum with axis=1, "
                 "keepdims=True).", detect=_softmax_wrong_axis, example=_fit_example_softmax_whole_array),
+        Mistake("fit_temperature.largest_t", "your T is the top of the range you searched: what you "
+                "minimised keeps falling as T grows. It does when each row is scored against every label "
+                "(log_probs[:, labels] is an (N, N) block) or every class (log_probs.mean()): a flatter "
+                "softmax always wins. Take each row's own label, log_probs[np.arange(N), labels].",
+                detect=_largest_t, example=_fit_example_block),
         Mistake("fit_temperature.absurd", "your T is absurd (outside [0.01, 100]): search a bounded range "
                 "of log T such as [log 0.05, log 20].",
                 detect=lambda run: _positive_number(run) and not 0.01 <= run.got <= 100,
@@ -1705,6 +1870,8 @@ def _selective_explanations(run):
         found = []
         for combo in itertools.product(*SELECTIVE_PARTS.values()):
             parts = dict(zip(names, combo))
+            if _selective_wrong_parts(parts) > MAX_WRONG_PARTS:
+                continue
             if _pair_equal(run.got, _selective_variant(run, **parts)) and consistent(parts):
                 found.append(parts)
         return found
@@ -1727,6 +1894,19 @@ def _selective_parts(part, *wrong_options):
 def _nothing_kept(case):
     probs, _, threshold = case.args
     return not np.any(np.asarray(probs).max(axis=1) >= threshold)
+
+
+def _nan_coverage(run):
+    """Nothing kept, and the coverage is NaN too (it is 0: none of N kept)."""
+    return (isinstance(run.got, (tuple, list)) and len(run.got) == 2 and _is_number(run.got[0])
+            and np.isnan(run.got[0]) and run.expected[0] == 0)
+
+
+def _selective_example_nan_coverage(probs, labels, threshold):
+    kept = probs.max(axis=1) >= threshold
+    if not kept.any():
+        return float("nan"), float("nan")
+    return float(kept.mean()), float((probs.argmax(axis=1) == labels)[kept].mean())
 
 
 def _selective_example_zero(probs, labels, threshold):
@@ -1777,6 +1957,9 @@ register(Exercise(
         Mistake("selective_prediction.wrong_axis", "you took the top label along axis 0 (one value per "
                 "class); each ROW is a prediction: probs.max(axis=1), probs.argmax(axis=1).",
                 on_error=_wrong_axis_error, example=_selective_example_wrong_axis),
+        Mistake("selective_prediction.nan_coverage", "when nothing is kept the coverage is 0 (none of the N "
+                "predictions kept); only the accuracy is undefined (NaN).", detect=_nan_coverage,
+                example=_selective_example_nan_coverage),
         Mistake("selective_prediction.crash_when_none_kept", "when nothing is kept there is nothing to divide "
                 "by: return float('nan') as the accuracy (it is undefined) instead of dividing by 0.",
                 on_error=lambda exc, case: isinstance(exc, ZeroDivisionError) and _nothing_kept(case),
@@ -1800,7 +1983,7 @@ register(Exercise(
                 detect=_selective_parts("keep", ">")),
         Mistake("selective_prediction.threshold_tolerance", "the float just below the threshold was kept: "
                 "compare exactly, confidence >= threshold, without a tolerance (threshold - 1e-9, "
-                "np.isclose) or rounding.", example=_selective_tolerance,
+                "np.isclose), rounding, or a cast to float32 (which rounds the confidences).", example=_selective_tolerance,
                 detect=_selective_parts("keep", "tolerance")),
         Mistake("selective_prediction.accuracy_of_all", "your accuracy is that of ALL the predictions; it is "
                 "measured among the kept predictions only (correct[kept].mean()).",
