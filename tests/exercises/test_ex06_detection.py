@@ -19,7 +19,6 @@ from helpers import check
 from helpers.exercises.core import Case, Run, get_exercise
 from helpers.exercises.ex06_detection import _Variants
 from helpers.letterbox import letterbox as reference_letterbox
-from helpers.palettes import TAB10
 
 from .conftest import assert_accepted, assert_rejected
 
@@ -1102,98 +1101,3 @@ def test_decode_reference_keeps_the_hand_made_corner_box():
     boxes, scores, class_ids = reference_decode_yolo(*corner_case.args)
     np.testing.assert_allclose(boxes, [[40, 35, 60, 45]])
     assert class_ids.tolist() == [1] and scores.tolist() == [pytest.approx(0.9)]
-
-
-# --------------------------------------------------------------------------- draw_detections
-def draw_template(clamp_label=True, clip_boxes=True, reverse_palette=True, scale=True, text_colour="auto",
-                  in_place=False, font=cv2.FONT_HERSHEY_SIMPLEX, label_below=False, first_seen_colours=False):
-    def draw_detections(image, boxes, labels, scores, palette=None):
-        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-        bad = np.flatnonzero(np.isnan(boxes).any(axis=1))
-        if bad.size:
-            raise ValueError(f"row {bad[0]} of boxes has NaN")
-        out = image if in_place else image.copy()
-        H, W = out.shape[:2]
-        palette = TAB10 if palette is None else np.asarray(palette)
-        names = list(dict.fromkeys(labels)) if first_seen_colours else sorted(set(labels))
-        fs = max(0.35, max(H, W) / 1100) if scale else 0.5
-        th = max(1, int(min(H, W) / 350)) if scale else 1
-        for (x1, y1, x2, y2), label, score in zip(boxes, labels, scores):
-            rgb = palette[names.index(label) % len(palette)]
-            colour = tuple(int(c) for c in (rgb[::-1] if reverse_palette else rgb))
-            if clip_boxes:
-                x1, x2 = np.clip([x1, x2], 0, W - 1)
-                y1, y2 = np.clip([y1, y2], 0, H - 1)
-            x1, y1, x2, y2 = int(x1), int(y1), int(x2), int(y2)
-            cv2.rectangle(out, (x1, y1), (x2, y2), colour, th)
-            text = f"{label}: {score:.0%}"
-            (tw, tht), base = cv2.getTextSize(text, font, fs, max(1, th - 1))
-            lh = tht + base + 4
-            tx, ty = x1, (y2 if label_below else y1 - lh)
-            if clamp_label:
-                ty = ty if ty >= 0 else y1
-                tx, ty = min(max(tx, 0), W - tw - 4), min(max(ty, 0), H - lh)
-            cv2.rectangle(out, (tx, ty), (tx + tw + 4, ty + lh), colour, -1)
-            if text_colour == "auto":
-                luminance = 0.2126 * colour[2] + 0.7152 * colour[1] + 0.0722 * colour[0]
-                ink = (0, 0, 0) if luminance > 110 else (255, 255, 255)
-            else:
-                ink = text_colour
-            cv2.putText(out, text, (tx + 2, ty + 2 + tht), font, fs, ink, max(1, th - 1), cv2.LINE_AA)
-        return out
-    return draw_detections
-
-
-def test_draw_labels_outside_the_frame():
-    assert_rejected("draw_detections", draw_template(clamp_label=False), "label", "inside the image")
-
-
-def test_draw_labels_below_the_box_leave_the_frame():
-    assert_rejected("draw_detections", draw_template(clamp_label=False, label_below=True), "inside the image")
-
-
-def test_draw_palette_not_converted_to_bgr():
-    assert_rejected("draw_detections", draw_template(reverse_palette=False), "red and blue swapped")
-
-
-def test_draw_boxes_not_clipped():
-    assert_rejected("draw_detections", draw_template(clip_boxes=False), "clipped")
-
-
-def test_draw_fixed_font_and_lines():
-    assert_rejected("draw_detections", draw_template(scale=False), "grow with the image")
-
-
-def test_draw_always_white_text():
-    assert_rejected("draw_detections", draw_template(text_colour=(255, 255, 255)), "hard to read")
-
-
-def test_draw_always_black_text():
-    assert_rejected("draw_detections", draw_template(text_colour=(0, 0, 0)), "hard to read")
-
-
-def test_draw_on_the_input():
-    assert_rejected("draw_detections", draw_template(in_place=True), "in place")
-
-
-def test_draw_float_coordinates_are_an_error():
-    def draw_detections(image, boxes, labels, scores, palette=None):
-        out = image.copy()
-        for box in np.asarray(boxes):
-            cv2.rectangle(out, box[:2], box[2:], (0, 255, 0), 2)
-        return out
-    assert_rejected("draw_detections", draw_detections, status="error")
-
-
-def test_draw_nothing_drawn():
-    def draw_detections(image, boxes, labels, scores, palette=None):
-        if np.isnan(np.asarray(boxes, float)).any():
-            raise ValueError(f"row {np.flatnonzero(np.isnan(np.asarray(boxes, float)).any(1))[0]}")
-        return image.copy()
-    assert_rejected("draw_detections", draw_detections, "not drawn")
-
-
-def test_draw_correct_variants():
-    assert_accepted("draw_detections", draw_template())
-    assert_accepted("draw_detections", draw_template(font=cv2.FONT_HERSHEY_DUPLEX, first_seen_colours=True))
-    assert_accepted("draw_detections", draw_template(label_below=True))
