@@ -75,29 +75,149 @@ def draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=
 def draw_detections(image, boxes, labels, scores, palette=None):
     """Draw boxes with "label score" captions on a copy of a BGR image.
 
-    image: (H, W, 3) uint8 BGR. boxes: (K, 4) float xyxy pixels (clipped to the
-    image). labels: K class names; scores: K floats. palette: (n, 3) uint8 RGB
-    colours (default tab10), one per class. Line width and font grow with the
-    image; each label stays inside the image; its text is black or white,
-    whichever reads better on the box colour.
-    Returns a new (H, W, 3) uint8 image; the input is not changed.
+    image: (H, W, 3) uint8 BGR. boxes: (N, 4) float corners (x1, y1, x2, y2) in pixels,
+    x2 >= x1 and y2 >= y1 (clipped to the image). labels: N class names; scores: N
+    floats. palette: (n, 3) RGB colours, uint8 or ints 0-255 (default tab10), one per
+    class. Line width and font grow with the image; each label stays inside the image;
+    its text is black or white, whichever reads better on the box colour.
+    Returns a new (H, W, 3) uint8 image; the input is not changed. Bad arguments raise
+    TypeError or ValueError saying what to fix (see :func:`checked_drawing_inputs`).
     """
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    if not len(boxes) == len(labels) == len(scores):
-        raise ValueError(f"got {len(boxes)} boxes, {len(labels)} labels and {len(scores)} scores; "
-                         "give one label and one score per box")
-    bad_rows = np.flatnonzero(~np.isfinite(boxes).all(axis=1))
-    if bad_rows.size:
-        raise ValueError(f"box in row {bad_rows[0]} is not finite: {boxes[bad_rows[0]]}")
+    image, boxes, labels, scores, palette = checked_drawing_inputs(image, boxes, labels, scores, palette)
     out = image.copy()
     height, width = out.shape[:2]
     font_scale, thickness = drawing_scale(out.shape)
-    colours = colours_per_class(labels, TAB10 if palette is None else palette)
+    colours = colours_per_class(labels, palette)
     text_colours = {label: text_colour_on(rgb)[::-1] for label, rgb in colours.items()}  # once per class
     corners = np.clip(boxes, 0, [width - 1, height - 1, width - 1, height - 1]).round().astype(int)
-    for (x1, y1, x2, y2), label, score in zip(corners.tolist(), labels, scores):
+    for (x1, y1, x2, y2), label, score in zip(corners.tolist(), labels, scores.tolist()):
         colour_bgr = colours[label][::-1]
         cv2.rectangle(out, (x1, y1), (x2, y2), colour_bgr, thickness)
-        draw_label(out, f"{label} {float(score):.2f}", (x1, y1), colour_bgr,
+        draw_label(out, f"{label} {score:.2f}", (x1, y1), colour_bgr,
                    font_scale, max(1, thickness - 1), text_colours[label])
     return out
+
+
+# --------------------------------------------------------------------------- #
+# The validation ladder of draw_detections: each error says what to fix
+# --------------------------------------------------------------------------- #
+def checked_drawing_inputs(image, boxes, labels, scores, palette=None):
+    """draw_detections' arguments, checked in order and normalised.
+
+    Returns (image, boxes (N, 4) float64, labels (list of N), scores (N,) float64,
+    palette (n, 3) uint8 RGB, tab10 when None). Raises TypeError for an argument of the
+    wrong kind and ValueError for a wrong shape or value, each naming the fix.
+    """
+    image = _checked_image(image)
+    boxes = _checked_boxes(boxes)
+    labels = _checked_labels(labels, len(boxes))
+    scores = _checked_scores(scores, len(boxes))
+    return image, boxes, labels, scores, _checked_palette(palette)
+
+
+def _checked_image(image):
+    """One (H, W, 3) uint8 BGR image, or an error naming the conversion that gives one."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"image should be a NumPy array of shape (H, W, 3), uint8 BGR, not "
+                        f"{type(image).__name__}: read it with cv2.imread, or wrap it in np.asarray")
+    shape = image.shape
+    if image.ndim == 4:
+        raise ValueError(f"image has shape {shape}: a batch of {shape[0]} images. Draw on one image "
+                         f"at a time (image[0])")
+    if image.ndim == 2 or (image.ndim == 3 and shape[2] == 1):
+        raise ValueError(f"image has shape {shape}: a grayscale image. Convert it to 3 channels first: "
+                         f"cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)")
+    if image.ndim == 3 and shape[2] == 4:
+        raise ValueError(f"image has shape {shape}: 4 channels (BGRA). Drop the alpha channel first: "
+                         f"cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)")
+    if image.ndim == 3 and shape[0] == 3 and shape[2] != 3:
+        raise ValueError(f"image has shape {shape}: channels first (a network's layout). Drawing needs "
+                         f"(H, W, 3): image.transpose(1, 2, 0)")
+    if image.ndim != 3 or shape[2] != 3:
+        raise ValueError(f"image should have shape (H, W, 3), one BGR image; got shape {shape}")
+    if image.dtype != np.uint8:
+        if np.issubdtype(image.dtype, np.floating):
+            low, high = (float(image.min()), float(image.max())) if image.size else (0.0, 0.0)
+            fix = ("(image * 255).round().clip(0, 255).astype(np.uint8)" if high <= 1.0
+                   else "image.round().clip(0, 255).astype(np.uint8)")
+            raise ValueError(f"image is {image.dtype} with values {low:g} to {high:g}: drawing needs a uint8 "
+                             f"image with values 0-255. Convert it first: {fix}")
+        raise ValueError(f"image has dtype {image.dtype}: drawing needs a uint8 image with values 0-255 "
+                         f"(image.clip(0, 255).astype(np.uint8))")
+    return image
+
+
+def _checked_boxes(boxes):
+    """(N, 4) float64 corners with x2 >= x1 and y2 >= y1, all finite."""
+    try:
+        boxes = np.asarray(boxes, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"boxes should be an (N, 4) array of numbers ({exc})") from None
+    if boxes.size == 0:
+        return boxes.reshape(0, 4)
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        advice = " For one box pass [box] (or box[None])." if boxes.shape == (4,) else ""
+        raise ValueError(f"boxes should have shape (N, 4), corners (x1, y1, x2, y2); got shape "
+                         f"{boxes.shape}.{advice}")
+    not_finite = np.flatnonzero(~np.isfinite(boxes).all(axis=1))
+    if not_finite.size:
+        row = not_finite[0]
+        raise ValueError(f"box in row {row} is not finite: {boxes[row].tolist()}. Drop boxes with NaN or "
+                         f"inf coordinates before drawing")
+    flipped = np.flatnonzero((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1]))
+    if flipped.size:
+        row = flipped[0]
+        if (boxes[flipped, 2:] > 0).all():  # every bad row ends in two positive numbers: sizes
+            raise ValueError(f"box in row {row} is {boxes[row].tolist()}: x2 < x1 or y2 < y1. These look "
+                             f"like (x, y, w, h): convert them to corners, x2 = x + w and y2 = y + h")
+        raise ValueError(f"box in row {row} is {boxes[row].tolist()}: x2 < x1 or y2 < y1. Boxes are corners "
+                         f"(x1, y1, x2, y2) with x2 >= x1 and y2 >= y1: are two corners swapped?")
+    return boxes
+
+
+def _checked_labels(labels, count):
+    if isinstance(labels, (str, bytes)):
+        raise TypeError(f"labels should be a list of {count} names, one per box, not one string "
+                        f"({labels!r}): for one box pass [{labels!r}]")
+    try:
+        labels = list(labels)
+    except TypeError:
+        raise TypeError(f"labels should be a list of {count} names, one per box, not "
+                        f"{type(labels).__name__}") from None
+    if len(labels) != count:
+        raise ValueError(f"got {count} boxes but {len(labels)} labels: give one label per box")
+    return labels
+
+
+def _checked_scores(scores, count):
+    try:
+        values = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"scores should be {count} numbers, one per box, not {type(scores).__name__}") from None
+    if values.ndim != 1 or len(values) != count:
+        raise ValueError(f"got {count} boxes but scores of shape {values.shape}: give one score per box, "
+                         f"a list or array of {count} numbers")
+    return values
+
+
+def _checked_palette(palette):
+    """(n, 3) uint8 RGB colours (tab10 for None)."""
+    if palette is None:
+        return TAB10
+    colours = np.asarray(palette)
+    if colours.shape == (3,):
+        raise ValueError(f"palette should be (n, 3) colours; got one colour {colours.tolist()}: for one "
+                         f"colour pass [colour] (or colour[None])")
+    if colours.ndim != 2 or colours.shape[1] != 3 or len(colours) == 0:
+        advice = " Drop the alpha column: palette[:, :3]." if colours.ndim == 2 and colours.shape[1] == 4 else ""
+        raise ValueError(f"palette should have shape (n, 3), n >= 1 RGB colours; got shape "
+                         f"{colours.shape}.{advice}")
+    if not np.issubdtype(colours.dtype, np.integer):
+        if np.issubdtype(colours.dtype, np.floating) and colours.max() <= 1.0:
+            raise ValueError("palette holds floats in 0-1 (matplotlib's colours?): give uint8 or ints 0-255, "
+                             "e.g. (np.asarray(palette) * 255).round().astype(np.uint8)")
+        raise ValueError(f"palette has dtype {colours.dtype}: give uint8 or ints 0-255 "
+                         f"(np.asarray(palette).round().astype(np.uint8))")
+    if colours.min() < 0 or colours.max() > 255:
+        raise ValueError(f"palette values must be 0-255; got {colours.min()} to {colours.max()}")
+    return colours.astype(np.uint8)
