@@ -385,10 +385,12 @@ register(Exercise(
                 "the edge. Resize the float map itself, then threshold.",
                 detect=_mask_like(_quantised), example=_example_quantised),
         Mistake("probability_to_mask.resize_bool",
-                "cv2.resize does not take bool arrays, and the mask should come last anyway: resize the "
-                "soft (float) map first, then threshold it; the comparison gives the bool mask.",
-                on_error=lambda exc, case: (isinstance(exc, cv2.error)
-                                            and "bool is not supported" in str(exc)),
+                "cv2.resize does not interpolate bool arrays (OpenCV 4 refuses them altogether), and the "
+                "mask should come last anyway: resize the soft (float) map first, then threshold it; the "
+                "comparison gives the bool mask.",
+                on_error=lambda exc, case: (isinstance(exc, cv2.error) and (
+                    "bool is not supported" in str(exc)                            # OpenCV 4
+                    or ("func != 0" in str(exc) and "resize" in str(exc)))),      # OpenCV 5, bilinear
                 example=_example_resize_bool),
         Mistake("probability_to_mask.nan_not_refused",
                 "a NaN got through your check: every comparison with NaN is False (NaN < 0, NaN > 1, "

@@ -1326,8 +1326,8 @@ register(Exercise(
                 "the 3 channels.",
                 on_error=_size_check_misfires, example=_example_size_check_wrong),
         Mistake("overlay.bool_mask",
-                "OpenCV does not take bool arrays: pass the mask as uint8, "
-                "(label_map != background).astype(np.uint8).",
+                "OpenCV 4 does not take bool arrays (OpenCV 5 does): pass the mask as uint8, "
+                "(label_map != background).astype(np.uint8), so the code runs on both.",
                 on_error=lambda exc, case: _is_cv2_error(exc, "data type = bool is not supported"),
                 example=_example_bool_mask),
         Mistake("overlay.dtypes_differ",

@@ -176,6 +176,16 @@ def test_greater_equal_fails_at_every_threshold_tested(threshold):
 def test_resizing_a_bool_mask():
     def probability_to_mask(prob, size, threshold=0.5):
         return cv2.resize(_validated(prob) > threshold, size, interpolation=cv2.INTER_NEAREST)
+    if cv2.__version__.startswith("4."):   # OpenCV 4 refuses a bool array outright
+        assert_rejected(NAME, probability_to_mask, "bool arrays", status="error",
+                        mistake="probability_to_mask.resize_bool")
+    else:                                  # OpenCV 5 resizes it, nearest-neighbour: blocky steps
+        assert_rejected(NAME, probability_to_mask, "blocky", mistake="probability_to_mask.nearest")
+
+
+def test_resizing_a_bool_mask_bilinearly():
+    def probability_to_mask(prob, size, threshold=0.5):
+        return cv2.resize(_validated(prob) > threshold, size)
     assert_rejected(NAME, probability_to_mask, "bool arrays", status="error",
                     mistake="probability_to_mask.resize_bool")
 

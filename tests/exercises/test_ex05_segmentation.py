@@ -772,6 +772,10 @@ def overlay_mask_without_channel_axis(image, label_map, palette, alpha=0.5, back
     return np.where(label_map != background, blended, image)
 
 
+# Mistakes that only OpenCV 4 makes into errors: {id: why}. On OpenCV 5 their code is right.
+OPENCV4_ONLY = {"overlay.bool_mask": "OpenCV 5's copyTo takes a bool mask"}
+
+
 def overlay_bool_mask_to_copy_to(image, label_map, palette, alpha=0.5, background=0):
     _sizes(image, label_map)
     blended = cv2.addWeighted(image, 1 - alpha, _colours(label_map, palette), alpha, 0)
@@ -800,6 +804,9 @@ def overlay_compares_whole_shapes(image, label_map, palette, alpha=0.5, backgrou
     (overlay_compares_whole_shapes, "overlay.size_check_wrong", "image.shape[:2]"),
 ])
 def test_overlay_errors_on_valid_input_are_named(fn, mistake, phrase):
+    if mistake in OPENCV4_ONLY and not cv2.__version__.startswith("4."):
+        assert_accepted("overlay", fn)   # the same code is right on OpenCV 5
+        return
     assert_rejected("overlay", fn, phrase, status="error", mistake=mistake)
 
 
