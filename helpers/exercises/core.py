@@ -154,6 +154,7 @@ class Exercise:
     summary: str = ""  # one line: what the function does
     rules: dict = field(default_factory=dict)  # rule key -> the prompt's own words for it
     time_limit: float = 10.0  # seconds a learner's function may take on one case
+    returns_new: bool = False  # the prompt promises a new array: returning an argument itself is wrong
 
 
     @property
@@ -486,6 +487,7 @@ GENERIC_MISTAKES = {
     "generic.generator": "the function returns a generator or iterator instead of the result itself",
     "generic.wrong_type": "the result has the wrong type (a list where an array is due, np.bool_ for bool, ...)",
     "generic.changed_input": "the function changes its input in place",
+    "generic.returned_input": "the function returns its input object itself where a new array is due",
     "generic.no_raise": "bad input gives a result instead of the required exception",
     "generic.wrong_exception": "bad input raises another exception type than the required one",
     "generic.raise_message": "the required exception's message does not say what is wrong",
@@ -671,6 +673,12 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
                            f"your function changed its input in place ({case.label}). Work on a copy "
                            f"(e.g. `x = x.copy()` or an expression that makes a new array).",
                            mistake="generic.changed_input")
+    if exercise.returns_new and any(got is value for value in (*args, *kwargs.values())):
+        return CheckResult(name, INCORRECT,
+                           f"for {case.label}, your function returned its input object itself, not a new "
+                           f"array: whoever draws on or changes the result then changes the caller's image "
+                           f"too. Return a copy (e.g. `image.copy()`), even when there is nothing to do.",
+                           mistake="generic.returned_input")
     started = time.perf_counter()
     expected = exercise.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
     clock.reference += time.perf_counter() - started

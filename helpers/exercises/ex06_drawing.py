@@ -6,6 +6,7 @@ learner's font and label placement. The edges are tested exhaustively: ten pictu
 on each of the four edges, at the edge, a pixel or a fraction of one inside or outside it, and
 far outside, so a label or a side that is lost only sometimes is found.
 """
+import copy
 import traceback
 
 import cv2
@@ -14,7 +15,7 @@ import numpy as np
 from ..drawing import draw_detections, text_colour_on
 from ..palettes import TAB10
 from .core import Case, Exercise, Mistake, register
-from .drawing_check import BACKGROUND_BGR, compare_drawings, has_problem
+from .drawing_check import BACKGROUND_BGR, compare_drawings, diagnose, has_problem
 
 NOTEBOOK = "06_detection_decoding"
 
@@ -155,9 +156,9 @@ def _learner(clip="yes", top_room=True, right_room=True, left_clamp=True, bottom
                 raw = [raw[1], raw[0], raw[3], raw[2]]
             if skip_outside and (raw[0] < 0 or raw[1] < 0 or raw[2] > W - 1 or raw[3] > H - 1):
                 continue
-            high_x, high_y = (W, H) if clip == "to_size" else (W - 1, H - 1)
+            high_x, high_y = {"to_size": (W, H), "swapped": (H - 1, W - 1)}.get(clip, (W - 1, H - 1))
             x1, y1, x2, y2 = raw
-            if clip in ("yes", "to_size"):
+            if clip in ("yes", "to_size", "swapped"):
                 x1, x2 = min(max(x1, 0), high_x), min(max(x2, 0), high_x)
                 y1, y2 = min(max(y1, 0), high_y), min(max(y2, 0), high_y)
             if points == "int":
@@ -265,6 +266,22 @@ def _palette_none(exc, case):
     return bool(frames) and "palette" in (frames[-1].line or "")
 
 
+def _clipped_w_h_swapped(run) -> bool:
+    """The picture is right for the boxes clipped to x in 0..H-1 and y in 0..W-1 (W and H swapped),
+    on a case where that clipping moves some box."""
+    image, boxes = run.case.args[0], np.asarray(run.case.args[1], np.float64).reshape(-1, 4)
+    height, width = image.shape[:2]
+    swapped = np.clip(boxes, 0, [height - 1, width - 1] * 2)
+    if height == width or np.allclose(swapped, np.clip(boxes, 0, [width - 1, height - 1] * 2)):
+        return False
+    if not isinstance(run.got, np.ndarray) or run.got.shape != image.shape:
+        return False
+    case = copy.copy(run.case)
+    case.args = (image, swapped.astype(np.float32)) + tuple(run.case.args[2:])
+    expected = draw_detections(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    return not diagnose(case, expected, run.got)
+
+
 # --------------------------------------------------------------------------- #
 # The exercise
 # --------------------------------------------------------------------------- #
@@ -279,6 +296,7 @@ register(Exercise(
     reference=draw_detections,
     cases=_draw_cases,
     compare=compare_drawings,
+    returns_new=True,
     rules=RULES,
     summary="boxes and readable labels drawn on a copy of a BGR image",
     hint="""
@@ -352,6 +370,11 @@ register(Exercise(
         _mistake("right_bottom_not_clipped", "boxes that stick out past the right or bottom edge lose that side: "
                  "clip x to 0..W-1 and y to 0..H-1, the last column and row (clipped to W and H, or with "
                  "max(x, 0) alone, the side stays outside the picture).", clip="to_size"),
+        Mistake("draw_detections.clip_w_h_swapped",
+                "your clipping swaps the picture's width and height: x is clipped to 0..H-1 and y to 0..W-1, "
+                "so on a picture that is not square a box is cut short or a side is lost. An image's shape is "
+                "(H, W, 3): H, W = image.shape[:2]; clip x to 0..W-1 and y to 0..H-1.",
+                detect=_clipped_w_h_swapped, example=_learner(clip="swapped")),
         # ----- the colours
         _mistake("one_colour", "every box has the same colour, whatever its class: give each distinct label its "
                  "own colour from the palette (e.g. the k-th colour for the k-th of sorted(set(labels))).",

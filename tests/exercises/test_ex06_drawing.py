@@ -498,6 +498,22 @@ def test_clipped_to_the_size_instead_of_the_last_pixel():
     _rejected(draw_detections, "right_bottom_not_clipped", "0..W-1")
 
 
+def test_clipped_with_width_and_height_swapped():
+    def draw_detections(image, boxes, labels, scores, palette=None):
+        out = image.copy()
+        H, W = out.shape[:2]
+        names = sorted(set(labels))
+        palette = TAB10 if palette is None else palette
+        font_scale, thickness = drawing_scale(out.shape)
+        boxes = np.clip(np.asarray(boxes, float).reshape(-1, 4), 0, [H - 1, W - 1] * 2)   # x to H-1: swapped
+        for (x1, y1, x2, y2), label, score in zip(boxes.round().astype(int).tolist(), labels, scores):
+            bgr = tuple(int(c) for c in palette[names.index(label)][::-1])
+            cv2.rectangle(out, (x1, y1), (x2, y2), bgr, thickness)
+            draw_label(out, f"{label} {score:.2f}", (x1, y1), bgr, font_scale, 1)
+        return out
+    _rejected(draw_detections, "clip_w_h_swapped", "width and height", "0..W-1")
+
+
 # --------------------------------------------------------------------------- errors on valid input
 def _cv2_drawing(points=int, colour=lambda rgb: tuple(int(c) for c in rgb[::-1]), thickness=2, palette_default=True):
     def draw_detections(image, boxes, labels, scores, palette=None):
@@ -802,3 +818,13 @@ def test_a_caption_cut_at_the_top_is_found_at_every_height(y1):
         assert kinds == [], (y1, text_top, kinds)
     else:
         assert kinds in ([], ["label_outside_top"]), (y1, text_top, kinds)
+
+
+def test_returning_the_input_itself_when_there_is_nothing_to_draw():
+    """The prompt asks for a new image, an unchanged copy when there are no detections."""
+    def draw_detections(image, boxes, labels, scores, palette=None):
+        if len(labels) == 0:
+            return image
+        return reference_drawing(image, boxes, labels, scores, palette)
+    assert_rejected("draw_detections", draw_detections, "input object itself", "copy",
+                    mistake="generic.returned_input")
