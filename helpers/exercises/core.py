@@ -125,12 +125,8 @@ class Mistake:
             except Exception:  # a diagnosis must never crash the checker
                 pass
         if self.impl is not None:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    with np.errstate(all="ignore"):
-                        wrong = self.impl(*copy.deepcopy(run.case.args), **copy.deepcopy(run.case.kwargs))
-            except Exception:
+            wrong = quiet_call(self.impl, run.case)
+            if wrong is FAILED:
                 return False
             try:
                 return compare(wrong, run.got, run.case) is None
@@ -156,7 +152,6 @@ class Exercise:
     time_limit: float = 10.0  # seconds a learner's function may take on one case
     returns_new: bool = False  # the prompt promises a new array: returning an argument itself is wrong
 
-
     @property
     def signature(self) -> str:
         """``name(param, param=default)``: what a learner types, without type annotations."""
@@ -177,12 +172,6 @@ class Exercise:
         if sees_case:
             return compare
         return lambda expected, got, case=None: compare(expected, got)
-
-    def mistake(self, mistake_id: str) -> "Mistake":
-        for mistake in self.mistakes:
-            if mistake.id == mistake_id:
-                return mistake
-        raise KeyError(f"{self.name} has no mistake {mistake_id!r}")
 
 
 _REGISTRY: dict = {}
@@ -328,30 +317,32 @@ def inputs_equal(before: Any, after: Any) -> bool:
 # --------------------------------------------------------------------------- #
 # Recognising a mistake by its behaviour
 # --------------------------------------------------------------------------- #
-_FAILED = object()  # a wrong answer that raised
+FAILED = object()  # what quiet_call gives for a function that raised
 
 
-def _quiet_call(fn, case):
-    """``fn`` on a copy of ``case``'s arguments, quietly; _FAILED when it raises."""
+def quiet_call(fn: Callable, case: Case, **extra):
+    """``fn`` on copies of ``case``'s arguments (and the keywords ``extra``), with warnings and
+    floating-point errors silenced: a diagnosis trying a wrong answer. FAILED when it raises."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with np.errstate(all="ignore"):
-                return fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+                return fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs), **extra)
     except Exception:
-        return _FAILED
+        return FAILED
 
 
-def _history(run, name):
-    """(exercise, the value cases before ``run.case``, their reference outputs); kept in run.memo."""
-    key = ("history", name)
+def passed_before(run: Run, name: str) -> list:
+    """[(case, reference output)] for the cases of exercise ``name`` before ``run.case`` that
+    must return a value: the learner's answer agreed with the reference on each of them, which
+    rules out every explanation that would not have. Worked out once per run (``run.memo``)."""
+    key = ("passed before", name)
     if key not in run.memo:
         exercise = get_exercise(name)
         cases = exercise.cases()
         labels = [case.label for case in cases]
         earlier = cases[:labels.index(run.case.label)] if run.case.label in labels else []
-        earlier = [case for case in earlier if case.raises is None]
-        run.memo[key] = (exercise, earlier, [_quiet_call(exercise.reference, case) for case in earlier])
+        run.memo[key] = [(case, quiet_call(exercise.reference, case)) for case in earlier if case.raises is None]
     return run.memo[key]
 
 
@@ -366,15 +357,14 @@ def behaves_like(name, *wrong_answers):
             return _behaves(run)
 
     def _behaves(run):
-        exercise, earlier, expected = _history(run, name)
-        compare = exercise.comparator()
+        compare = get_exercise(name).comparator()
         for wrong in wrong_answers:
-            here = _quiet_call(wrong, run.case)
-            if here is _FAILED or compare(here, run.got, run.case) is not None:
+            here = quiet_call(wrong, run.case)
+            if here is FAILED or compare(here, run.got, run.case) is not None:
                 continue
             if compare(run.expected, here, run.case) is None:
                 continue  # this wrong answer is right on this case: it does not explain the failure
-            if all(compare(want, _quiet_call(wrong, case), case) is None for case, want in zip(earlier, expected)):
+            if all(compare(want, quiet_call(wrong, case), case) is None for case, want in passed_before(run, name)):
                 return True
         return False
 

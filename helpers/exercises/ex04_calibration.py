@@ -18,7 +18,7 @@ import numpy as np
 from ..calibration import (expected_calibration_error, fit_temperature, log_softmax, reliability_bins,
                            selective_prediction, synthetic_logits)
 from ..probabilities import softmax
-from .core import Case, Exercise, KindProblem, Mistake, Run, compare_arrays, describe, register
+from .core import Case, Exercise, KindProblem, Mistake, Run, compare_arrays, describe, passed_before, register
 
 
 NOTEBOOK = "04_confidence_and_calibration"
@@ -193,17 +193,12 @@ def _rule_counts(run, rule):
     return _memo(run, ("counts", rule), lambda: _bins_from_index(BINNINGS[rule](c, m), c, k, m)[2])
 
 
-def _earlier_runs(run, make_cases):
-    """Runs (without the learner's output) of the cases before ``run.case`` that do not raise: the
-    learner's answer agreed with the reference on each of them, which rules explanations out."""
-    def compute():
-        cases = make_cases()
-        labels = [case.label for case in cases]
-        if run.case.label not in labels:
-            return []
-        before = cases[:labels.index(run.case.label)]
-        return [Run(case, None, None, []) for case in before if case.raises is None]
-    return _memo(run, "earlier runs", compute)
+def _earlier_runs(run, name):
+    """Runs (with the reference's output, without the learner's) of the cases of exercise ``name``
+    before ``run.case`` that do not raise: the learner's answer agreed with the reference on each
+    of them, which rules explanations out (:func:`core.passed_before`)."""
+    return _memo(run, "earlier runs", lambda: [Run(case, expected, None, [])
+                                               for case, expected in passed_before(run, name)])
 
 
 def _is_number(value):
@@ -994,9 +989,8 @@ def _ece_explanations(run):
     """Every combination of parts (binning, confidence, aggregation, scale) whose ECE is the learner's
     on this case and the reference's on every earlier case (which the learner's answer passed)."""
     def consistent(combo):
-        for earlier in _earlier_runs(run, _ece_cases):
-            want = _memo(earlier, "expected", lambda: expected_calibration_error(*earlier.case.args,
-                                                                                 **earlier.case.kwargs))
+        for earlier in _earlier_runs(run, "expected_calibration_error"):
+            want = earlier.expected
             if not _close(combo[3] * _ece_variant(earlier, *combo[:3]), want):
                 return False
         return True
@@ -1859,8 +1853,8 @@ def _selective_explanations(run):
     """Every combination of parts whose answer is the learner's on this case and the reference's on
     every earlier case (which the learner's answer passed)."""
     def consistent(parts):
-        for earlier in _earlier_runs(run, _selective_cases):
-            want = _memo(earlier, "expected", lambda: selective_prediction(*earlier.case.args))
+        for earlier in _earlier_runs(run, "selective_prediction"):
+            want = earlier.expected
             if not _pair_close(_selective_variant(earlier, **parts), want):
                 return False
         return True

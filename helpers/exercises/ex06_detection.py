@@ -12,19 +12,18 @@ output, so that a learner who made two mistakes still hears about one of them. T
 predicates on the output (the right indices in another order, a (K, 1) column, ...). A mistake is
 named only when the evidence singles it out; otherwise the generic comparison message stands.
 """
-import copy
 import inspect
 import itertools
 import re
 import time
-import warnings
 
 import cv2
 import numpy as np
 
 from ..detection import box_iou, decode_yolo, nms
 from ..letterbox import letterbox, unletterbox_boxes
-from .core import Case, Exercise, KindProblem, Mistake, compare_arrays, describe, register
+from .core import (FAILED, Case, Exercise, KindProblem, Mistake, compare_arrays, describe, passed_before,
+                   quiet_call, register)
 
 NOTEBOOK = "06_detection_decoding"
 
@@ -92,35 +91,22 @@ class _Variants:
     from the expected one: a learner who made two mistakes is told about one of them rather than
     given the generic comparison. It is worked out once per run (``run.memo``) and each mistake's
     :meth:`detect` asks whether its switch is in one of them. An explanation must also agree with
-    the reference on every case before the failing one (``cases``, ``reference``): the learner
-    passed those, so a mistake that would have shown there is not theirs. ``factual`` lists
+    the reference on every case before the failing one: the learner
+    passed those (:func:`core.passed_before`), so a mistake that would have shown there is not theirs. ``factual`` lists
     detectors that describe the output itself (the right boxes in another order, a list that
     stops early): when one of them applies, two-switch explanations, weaker evidence than that,
     are not sought.
     """
 
-    def __init__(self, name, variant, space, cases, reference, styles=None, atol=1e-5, factual=(), budget=1.0):
+    def __init__(self, name, variant, space, styles=None, atol=1e-5, factual=(), budget=1.0):
         self.name, self.variant, self.space, self.atol = name, variant, space, atol
-        self.cases, self.reference = cases, reference
         self.factual, self.budget = factual, budget  # seconds: past them, name nothing
         styles = styles or {}
         self.styles = [dict(zip(styles, values)) for values in itertools.product(*styles.values())] or [{}]
 
     def _output(self, case, switches):
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                return self.variant(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs), **switches)
-        except Exception:
-            return None
-
-    def _passed(self, run):
-        """(case, expected) for each case before the failing one that must return a value."""
-        cases = self.cases()
-        labels = [case.label for case in cases]
-        earlier = cases[:labels.index(run.case.label)] if run.case.label in labels else []
-        return [(case, self.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)))
-                for case in earlier if case.raises is None]
+        out = quiet_call(self.variant, case, **switches)
+        return None if out is FAILED else out
 
     def _fits(self, run, switches, passed):
         for style in self.styles:
@@ -136,7 +122,7 @@ class _Variants:
         key = ("variants", self.name)
         if key not in run.memo:
             started = time.perf_counter()
-            passed = self._passed(run)
+            passed = passed_before(run, self.name)
             singles = [(switch, value) for switch, values in self.space.items() for value in values]
             found = [dict([single]) for single in singles if self._fits(run, dict([single]), passed)]
             if not found and not any(_fires(detector, run) for detector in self.factual):
@@ -250,7 +236,7 @@ def _iou_mistake(**switches):
 _IOU = _Variants("box_iou", _iou_variant, space={
     "orient": ["ba"], "read_as": ["xywh", "wh-area"], "plus": [1.0], "overlap": ["min-max", "min-min", "max-max"],
     "clip": ["none", "product", "w", "h"], "denominator": ["sum", "area_a", "area_b", "smaller", "none"],
-    "coords": ["int", "round"], "empty_union": [np.nan, 1.0]}, cases=lambda: _iou_cases(), reference=box_iou,
+    "coords": ["int", "round"], "empty_union": [np.nan, 1.0]},
     styles={"guard": ["nonzero", "positive"]})
 
 
@@ -568,7 +554,6 @@ _NMS = _Variants("nms", _nms_variant, space={
     "output": ["index_order", "positions", "reversed"], "visit": ["input", "ascending"],
     "drop": ["at_or_below", "at_or_above"], "suppressors": ["all", "first"], "iou": [_iou_plus_one, _iou_corners_as_xywh],
     "fixed_threshold": [0.5, 0.45]},
-    cases=lambda: _nms_cases(), reference=nms,
     factual=(lambda run: _nms_drops_low_scores(run), lambda run: _nms_other_order(run)))
 
 
@@ -1386,7 +1371,7 @@ def _unletterbox_variant(boxes, gain, pad, image_size, order="pad-then-gain", sh
 _UNLETTERBOX = _Variants("unletterbox_boxes", _unletterbox_variant, space={
     "order": ["gain-then-pad", "times-gain", "forward", "clip-first"], "shift": ["swapped", "x1x2y1y2", "top-left", "none", "x-only", "y-only", "added"],
     "limits": ["swapped", "width", "larger"], "minus": [1], "clip": ["none", "low", "high"],
-    "rounding": [np.round, np.floor, np.trunc]}, cases=lambda: _unletterbox_cases(), reference=unletterbox_boxes,
+    "rounding": [np.round, np.floor, np.trunc]},
     atol=1e-3)
 
 
@@ -1733,7 +1718,7 @@ _DECODE = _Variants("decode_yolo", _decode_variant, space={
     "keep": ["objectness"], "sigmoid": [True], "multi_label": [True], "boxes": ["top-left", "raw", "no-half", "xywh"],
     "suppress": ["cv2-corners", "agnostic", "none", "best-per-class", "class-positions"],
     "thresholds": ["swapped", "defaults", "conf-fixed", "iou-fixed"],
-    "at_threshold": ["kept"], "order": ["class"], "v5_ids": ["from-column-4"]}, cases=lambda: _decode_cases(), reference=decode_yolo, atol=1e-3,
+    "at_threshold": ["kept"], "order": ["class"], "v5_ids": ["from-column-4"]}, atol=1e-3,
     factual=(lambda run: _same_detections_other_order(run), lambda run: _cross_class_suppression(run),
              lambda run: _class_ids_beyond_classes(run)))
 

@@ -16,7 +16,8 @@ from helpers.detection import box_iou as reference_box_iou
 from helpers.detection import decode_yolo as reference_decode_yolo
 from helpers.detection import nms as reference_nms
 from helpers import check
-from helpers.exercises.core import Case, Run, get_exercise
+from helpers.exercises import core
+from helpers.exercises.core import Case, Exercise, Run, get_exercise
 from helpers.exercises.ex06_detection import _Variants
 from helpers.letterbox import letterbox as reference_letterbox
 
@@ -1062,13 +1063,25 @@ def test_two_mistakes_are_named_by_one_of_them(name, fn, allowed):
     assert result.status == "incorrect" and result.mistake in allowed, str(result)
 
 
+@pytest.fixture
+def _toy_registry():
+    yield
+    core._REGISTRY.pop("toy", None)
+
+
+def _toy_exercise(reference, cases):
+    """Register exercise "toy": the variant search reads the cases a learner passed from the registry."""
+    core.register(Exercise("toy", "99_test", reference, lambda: cases, hint=""))
+
+
+@pytest.mark.usefixtures("_toy_registry")
 def test_variant_search_names_nothing_when_the_explanations_disagree():
     """Two different mistakes that give the same output: neither is named (a guess could mislead)."""
     def variant(x, a=0, b=0, c=0):
         return x + a + b + 10 * c
     case = Case("three zeros", (np.zeros(3),))
-    search = _Variants("toy", variant, {"a": [1], "b": [1], "c": [1]}, cases=lambda: [case],
-                       reference=lambda x: np.zeros(3))
+    _toy_exercise(lambda x: np.zeros(3), [case])
+    search = _Variants("toy", variant, {"a": [1], "b": [1], "c": [1]})
 
     def run(got):
         return Run(case, np.zeros(3), got, [])
@@ -1078,13 +1091,14 @@ def test_variant_search_names_nothing_when_the_explanations_disagree():
     assert search.detect("c", 1)(eleven) and not search.detect("a", 1)(eleven)
 
 
+@pytest.mark.usefixtures("_toy_registry")
 def test_variant_search_keeps_only_mistakes_the_passed_cases_allow():
     """A mistake that would have shown on a case the learner passed is not theirs."""
     def variant(x, a=0, b=0):
         return x + a * (x > 0) + b
     passed, failing = Case("ones", (np.ones(2),)), Case("zeros", (np.zeros(2),))
-    search = _Variants("toy", variant, {"a": [1], "b": [1]}, cases=lambda: [passed, failing],
-                       reference=lambda x: x.copy())
+    _toy_exercise(lambda x: x.copy(), [passed, failing])
+    search = _Variants("toy", variant, {"a": [1], "b": [1]})
     one = Run(failing, np.zeros(2), np.ones(2), [])   # only b=1 gives ones here, and b=1 would fail "ones"
     assert not search.detect("b", 1)(one)
 
