@@ -25,7 +25,7 @@ from typing import Optional
 
 # Cell magics whose body is ordinary Python that runs (timed or captured); other cell magics
 # (%%bash, %%writefile, %%html, ...) are not Python and their cells are left out.
-PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
+PYTHON_CELL_MAGICS = ("time", "capture", "prun")  # not %%timeit: it runs its body in a function
 
 
 @dataclass
@@ -91,8 +91,13 @@ def _ipython_to_python(source: str) -> str:
     except ImportError:  # plain Python: line magics and shell escapes become blank lines
         return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
                          for line in source.split("\n"))
+    from IPython.core.inputtransformer2 import leading_empty_lines
+
+    manager = TransformerManager()
+    if leading_empty_lines in manager.cleanup_transforms:  # keep line numbers as the learner sees them
+        manager.cleanup_transforms.remove(leading_empty_lines)
     try:
-        return TransformerManager().transform_cell(source)
+        return manager.transform_cell(source)
     except Exception:  # IPython could not make sense of it: let Python's parser say why
         return source
 
@@ -112,7 +117,7 @@ def _names(tree: symtable.SymbolTable) -> tuple:
                                           and child.get_name() not in ("listcomp", "setcomp",
                                                                        "dictcomp", "genexpr"))
             for symbol in child.get_symbols():
-                if symbol.is_global() and symbol.is_referenced():
+                if symbol.is_global() and (symbol.is_referenced() or symbol.is_assigned()):
                     (later if child_deferred else now).add(symbol.get_name())
             walk(child, child_deferred)
 
@@ -138,7 +143,12 @@ def _analyse(cell: int, index: int, node: ast.stmt, python: str) -> Statement:
 
 def _module_level_nodes(node: ast.AST):
     """Every node of a statement that runs at module level (not inside a def, lambda or class)."""
-    stack = [node]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # only what the def itself evaluates
+        stack = [*node.decorator_list, node.args, *([node.returns] if node.returns else [])]
+    elif isinstance(node, ast.ClassDef):
+        stack = [*node.decorator_list, *node.bases, *node.keywords]
+    else:
+        stack = [node]
     while stack:
         current = stack.pop()
         yield current
@@ -209,10 +219,15 @@ def needed_for(cells: list, exercise: str) -> Needed:
     if broken:
         cell = broken[-1]
         error = cell.syntax_error
+        where = f"line {error.lineno}: {error.msg}" if error.lineno else str(error.msg)
         return Needed(exercise, status="error",
                       message=f"cell {cell.number}, which defines {exercise}, has a syntax error "
-                              f"(line {error.lineno}: {error.msg}), so the notebook cannot define "
+                              f"({where}), so the notebook cannot define "
                               f"{exercise}. Run the cell to see where, and fix it.")
+    if not answers and any(exercise in s.defines_function for s in statements[checkpoint:]):
+        return Needed(exercise, status="not attempted",
+                      message=f"the notebook's last check({exercise!r}, ...) comes before any "
+                              f"`def {exercise}(`: move the check below the function and run both.")
     if not answers:
         return Needed(exercise, status="not attempted",
                       message=f"the notebook has no function {exercise}: its cell is missing or "

@@ -365,8 +365,8 @@ def grades_csv(results: ClassResults) -> str:
 
 
 def results_csv(results: ClassResults) -> str:
-    """results.csv: one row per result, in results order; seconds with one decimal ("0.3")."""
-    rows = [[r.learner, r.notebook, r.exercise, r.status, r.mistake, r.message, f"{r.seconds:.1f}"]
+    """results.csv: one row per result, in results order; seconds as whole seconds ("0": under one)."""
+    rows = [[r.learner, r.notebook, r.exercise, r.status, r.mistake, r.message, f"{int(r.seconds)}"]
             for r in results.results]
     return to_csv(["learner", "notebook", "exercise", "status", "mistake", "message", "seconds"], rows)
 

@@ -25,7 +25,9 @@ class ExerciseResult:
     SUBMISSIONS, "" when the lesson is missing); ``lesson`` the lesson's stem
     ("02_logits_and_softmax"); ``mistake`` the checker's mistake id, "" when none;
     ``message`` the checker's message (what the learner would have read); ``seconds`` the
-    time the learner's code took in the check, rounded to 0.1 s.
+    time the learner's code took in the check in whole seconds, rounded down: 0 means under a
+    second. Coarse on purpose: two runs on the same submissions give the same files, and only
+    code that is slow (a second or more) has a time worth reading.
     """
 
     learner: str

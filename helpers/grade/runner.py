@@ -31,6 +31,8 @@ from .results import ERROR, MISSING, ClassResults, ExerciseResult
 
 DEFAULT_TIMEOUT = 60.0  # wall-clock seconds one exercise may take: its cells and its check
 STARTUP_SECONDS = 120.0  # a worker must be ready (imports done) within this
+GRACE_SECONDS = 5.0  # past an exercise's timeout before the grader kills its worker (the worker's
+#                      own limits stop most code first, with a better message)
 NOTEBOOK_MAX_BYTES = 100 << 20
 
 
@@ -268,11 +270,11 @@ def run_worker(job: dict, box: sandboxing.Sandbox, workroot: Path, label: str) -
                 ready = True
             elif kind == "start":
                 current = event.get("exercise")
-                deadline = time.monotonic() + job["timeout"] + 15.0
+                deadline = time.monotonic() + job["timeout"] + GRACE_SECONDS
             elif kind == "result" and event.get("exercise") == current:
                 results[current] = event
                 current = None
-                deadline = time.monotonic() + job["timeout"] + 15.0
+                deadline = time.monotonic() + job["timeout"] + GRACE_SECONDS
             elif kind == "done":
                 break
     finally:
