@@ -59,6 +59,74 @@ checks' own diagnoses, so what you warn about is exactly what the checker will t
 """
 
 
+GRADING = """## After the day: grade the class
+
+`cnn-katas grade SUBMISSIONS --out REPORT [--jobs N] [--timeout SECONDS]` (or
+`python -m helpers.grade ...`) runs every learner's exercise functions through the same `check`
+they saw in the notebook, and writes into REPORT:
+
+- `grades.csv`: one row per learner, one column per exercise (`correct`, `incorrect`,
+  `not attempted`, `error`, or `missing` when the lesson was not handed in), then the counts
+  `correct`, `attempted`, `total`;
+- `results.csv`: `learner,notebook,exercise,status,mistake,message,seconds`, one row per learner
+  and exercise, with the mistake id and the message the learner would have read;
+- `mistakes.csv`: `exercise,mistake,learners,share,message`, the most frequent first; share is of
+  the learners who attempted that exercise. This is where to start the next session;
+- `report.html`: the class at a glance (pass rate per exercise, the ten most common mistakes, a
+  learner x exercise map, who handed in nothing, which sandbox protections were in force);
+- `feedback/<learner>.html`: per exercise the status, the message and the hint, to send back.
+
+The same submissions give the same files, byte for byte. `seconds` is whole seconds, rounded down
+(0 = under a second): only slow code has a time worth reading.
+
+![The class report of a generated class of twelve learners](images/grading-report.png)
+
+### Where SUBMISSIONS comes from
+
+- **A JupyterHub, or any copies of the learners' course folders**: one folder per learner, with
+  their notebooks anywhere below it (`class/ana/cnn-katas/katas/02_logits_and_softmax.ipynb`). For
+  example, as root on a hub with one home folder per learner:
+  `for home in /home/*/; do mkdir -p class/$(basename $home) && cp -r $home/cnn-output-katas/katas class/$(basename $home)/; done`.
+  A `solutions/` folder inside a learner's copy is the course's reference and never counts.
+- **nbgrader**: the course folder (only `submitted/` is read) or `submitted/` itself:
+  `cnn-katas grade ~/course --out report`. Learners are the student ids; every assignment folder is
+  searched for the `NN_*.ipynb` notebooks.
+- **Canvas** ("Download Submissions") and **Moodle** ("Download all submissions"): the .zip as it
+  is, or unpacked: `cnn-katas grade submissions.zip --out report`. Files are named
+  `<learner>_<ids>_NN_topic.ipynb`; of a resubmission's `-1`, `-2` the highest counts. Moodle's
+  folder-per-submission download works too.
+
+A notebook counts for the lesson of its `NN_` prefix. Of two candidates for one lesson (a
+`-Copy1`, or the same kata in two folders) the most recently modified one is graded, and the
+report says which. A notebook that cannot be read is reported for that learner (its exercises get
+`error`) and everyone else is graded. An empty folder, or one that matches no layout, is an error
+that says what was found.
+
+### How a grade is made
+
+- Only code counts. Outputs, execution counts, metadata and tags are never read, so a notebook
+  whose stored output says "correct" above a blank exercise is `not attempted`.
+- For each exercise the grader takes the learner's last `def name(...)` before their last
+  `check("name", ...)` (without a check, the last one in the notebook), and the statements it
+  needs: imports, helper functions and constants the learner wrote in cells of their own, names
+  from the lesson's own cells, transitively. Demo cells (models, plots) are not run.
+- Each learner's code runs in a worker process of its own, never in the grader. With bubblewrap
+  (`apt-get install bubblewrap`) the worker sees the whole file system read-only, a private `/tmp`,
+  a fresh working folder as the only writable place, the submissions and the report hidden, and no
+  network; a pids cgroup caps its processes where `/sys/fs/cgroup` is writable; memory (RLIMIT_AS),
+  CPU time and file size are limited always. Without bubblewrap the report and the summary say
+  plainly what is not protected.
+- Code that loops for ever, allocates 50 GB, forks, prints a gigabyte, calls `os._exit` or
+  `sys.exit`, crashes the interpreter, opens a socket or deletes files gets `error` with what
+  happened, for that exercise only; the learner's other exercises and everyone else are graded.
+  `--timeout` (default 60 s) bounds one exercise, its cells and its check together.
+- The sandbox protects the machine and the other learners. It does not stop a learner who sets out
+  to fool the checker about their own grade from inside their own code (for example by replacing
+  `check`), as with any autograder that runs notebook code: read the code of a surprising grade.
+
+"""
+
+
 MISTAKES_INTRO = """Each mistake has a stable id (`exercise.what`): `check(...)` returns it as `result.mistake`, and
 graders count mistakes by it. Ids are never renamed or reused
 (`tests/exercises/mistake_ids.txt` lists every id ever issued). Any exercise can also show these:
@@ -89,6 +157,8 @@ def render() -> str:
         lines.append(f"| `{notebook}` | {minutes} | {what} |")
         total += minutes
     lines.append(f"| total | {total} | about {total / 60:.1f} hours of teaching, plus breaks |")
+    lines.append("")
+    lines.append(GRADING.rstrip("\n"))
     lines.append("")
     lines.append("## Common mistakes, kata by kata")
     lines.append("")

@@ -373,7 +373,7 @@ def grade(submissions, out=None, jobs: Optional[int] = None, timeout: float = DE
         (staging / "unzipped").mkdir()
         (staging / "work").mkdir()
         found = find_submissions(submissions, the_course.lessons, staging / "unzipped")
-        hidden = [found.root if found.root.is_dir() else found.root.parent, staging / "unzipped"]
+        hidden = [found.root, staging / "unzipped"]  # a folder, or the class's .zip itself
         if out is not None:
             Path(out).mkdir(parents=True, exist_ok=True)
             hidden.append(Path(out))

@@ -101,6 +101,10 @@ class Sandbox:
             network = "none: own network namespace (bubblewrap)"
             files = ("read-only file system, private /tmp, submissions and report hidden, a fresh "
                      "working folder (bubblewrap)")
+            visible = [str(p) for p in self.hidden if Path(p).is_dir() and _contains_python(Path(p))]
+            if visible:
+                files += (f"; but {', '.join(visible)} could not be hidden, as it holds the Python "
+                          f"environment: keep submissions and reports outside it")
         elif self.unshare:
             network = "none: own network namespace (unshare -n)"
             files = ("NOT isolated: install bubblewrap (apt-get install bubblewrap); learner code "
@@ -129,9 +133,11 @@ class Sandbox:
         if self.bwrap:
             wrapped = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                        "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
-            for folder in self.hidden:
-                if Path(folder).is_dir() and not _contains_python(Path(folder)):
-                    wrapped += ["--tmpfs", str(folder)]
+            for path in self.hidden:
+                if Path(path).is_file():  # a class's .zip: an empty file in its place
+                    wrapped += ["--ro-bind", "/dev/null", str(path)]
+                elif Path(path).is_dir() and not _contains_python(Path(path)):
+                    wrapped += ["--tmpfs", str(path)]
             wrapped += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir),
                         "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                         "--die-with-parent", "--new-session", "--"]

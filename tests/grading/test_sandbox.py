@@ -175,3 +175,20 @@ def test_without_any_tool_the_report_says_what_is_not_protected():
     assert bare.command(["python"], workdir=None) == ["python"]
     assert "NOT isolated" in bare.protections()["network"]
     assert "install bubblewrap" in bare.protections()["files"]
+
+
+def test_a_class_zip_is_hidden_from_the_code_it_holds(tmp_path):
+    needs(BOX.bwrap is not None, "bubblewrap")
+    import json
+    import zipfile
+
+    archive = tmp_path / "submissions.zip"
+    body = (f"    data = open({str(archive)!r}, 'rb').read()\n"
+            f"    assert data, 'the zip looks empty from here'\n"
+            f"    raise RuntimeError(f'read {{len(data)}} bytes of the class')")
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("limaana_12345_67890_02_logits_and_softmax.ipynb", json.dumps(kata_with({"softmax": body})))
+    graded = grade(archive, tmp_path / "out", jobs=1, timeout=5, progress=False)
+    r = {r.exercise: r for r in graded.for_learner("limaana")}["softmax"]
+    assert r.status == "error" and "bytes of the class" not in r.message, r.message
+    assert any(why in r.message for why in ("looks empty", "Permission denied", "No such file")), r.message
