@@ -587,18 +587,24 @@ def heat_map_section(results: ClassResults, pages: dict) -> list:
     return lines
 
 
+def list_section(title: str, items: list, when_empty: str, explain: str) -> list:
+    """A heading, a sentence, and a plain list of ``items`` (HTML, already escaped)."""
+    lines = [f"<h2>{esc(title)}</h2>"]
+    if not items:
+        lines.append(f'<p class="explain">{esc(when_empty)}</p>')
+        return lines
+    lines.append(f'<p class="explain">{esc(explain)}</p>')
+    lines.append('<ul class="plain">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
+    return lines
+
+
 def nothing_section(results: ClassResults, pages: dict) -> list:
     """Who handed in nothing at all."""
     nobody = results.handed_in_nothing()
-    lines = ["<h2>Handed in nothing</h2>"]
-    if not nobody:
-        lines.append('<p class="explain">Every learner handed in at least one notebook.</p>')
-        return lines
-    lines.append(f'<p class="explain">{plural(len(nobody), "learner")} with no notebook of any lesson: check their '
-                 "folders, or whether they handed in elsewhere.</p>")
-    lines.append('<ul class="plain">' + "".join(f"<li>{feedback_link(learner, pages)}</li>" for learner in nobody)
-                 + "</ul>")
-    return lines
+    return list_section("Handed in nothing", [feedback_link(learner, pages) for learner in nobody],
+                        "Every learner handed in at least one notebook.",
+                        f"{plural(len(nobody), 'learner')} with no notebook of any lesson: check their "
+                        "folders, or whether they handed in elsewhere.")
 
 
 def notes_section(results: ClassResults, pages: dict) -> list:
@@ -623,15 +629,9 @@ def notes_section(results: ClassResults, pages: dict) -> list:
 def ignored_section(results: ClassResults) -> list:
     """The files seen in the submissions that matched no lesson."""
     ignored = sorted(str(path) for path in results.ignored)
-    lines = ["<h2>Files ignored</h2>"]
-    if not ignored:
-        lines.append('<p class="explain">Every file seen belonged to a lesson.</p>')
-        return lines
-    lines.append(f'<p class="explain">{plural(len(ignored), "file")} in the submissions matched no lesson and were '
-                 "not graded.</p>")
-    lines.append('<ul class="plain">' + "".join(f"<li><code>{esc(path)}</code></li>" for path in ignored)
-                 + "</ul>")
-    return lines
+    return list_section("Files ignored", [f"<code>{esc(path)}</code>" for path in ignored],
+                        "Every file seen belonged to a lesson.",
+                        f"{plural(len(ignored), 'file')} in the submissions matched no lesson and were not graded.")
 
 
 def report_html(results: ClassResults, pages: dict) -> str:
