@@ -133,6 +133,9 @@ class Sandbox:
         if self.bwrap:
             wrapped = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                        "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
+            for path in _needed_paths():  # a course checked out (or a model cache made) under /tmp
+                if any(path == p or p in path.parents for p in (Path("/tmp"), Path("/dev/shm"))):
+                    wrapped += ["--ro-bind", str(path), str(path)]
             for path in self.hidden:
                 if Path(path).is_file():  # a class's .zip: an empty file in its place
                     wrapped += ["--ro-bind", "/dev/null", str(path)]
@@ -140,7 +143,7 @@ class Sandbox:
                     wrapped += ["--tmpfs", str(path)]
             wrapped += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir),
                         "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                        "--die-with-parent", "--new-session", "--"]
+                        "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--"]
             return wrapped + argv
         if self.unshare:
             return [*self.unshare, "--", *argv]
@@ -190,13 +193,30 @@ class Sandbox:
             pass
 
 
-def _contains_python(folder: Path) -> bool:
-    """True when hiding ``folder`` would hide the interpreter or the course's own code."""
+def _needed_paths() -> list:
+    """The folders a worker must read: the interpreter, its packages, the course, the model cache.
+
+    Resolved, existing, and none inside another (the outermost of nested ones is kept)."""
     import helpers
 
-    needed = [Path(sys.prefix).resolve(), Path(helpers.__file__).resolve().parent]
+    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, Path(helpers.__file__).parent.parent,
+                  os.environ.get("CNN_KATAS_CACHE", ""), *sys.path]
+    paths = set()
+    for candidate in candidates:
+        if not candidate:
+            continue
+        path = Path(candidate).resolve()
+        if path.is_dir():
+            paths.add(path)
+        elif path.is_file():  # a zipped standard library, an .egg
+            paths.add(path.parent)
+    return sorted(p for p in paths if not any(q in p.parents for q in paths))
+
+
+def _contains_python(folder: Path) -> bool:
+    """True when hiding ``folder`` would hide the interpreter, its packages, the course or its models."""
     folder = folder.resolve()
-    return any(folder == p or folder in p.parents for p in needed)
+    return any(folder == p or folder in p.parents for p in _needed_paths())
 
 
 def detect(hidden: list = ()) -> Sandbox:

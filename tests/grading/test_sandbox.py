@@ -192,3 +192,15 @@ def test_a_class_zip_is_hidden_from_the_code_it_holds(tmp_path):
     r = {r.exercise: r for r in graded.for_learner("limaana")}["softmax"]
     assert r.status == "error" and "bytes of the class" not in r.message, r.message
     assert any(why in r.message for why in ("looks empty", "Permission denied", "No such file")), r.message
+
+
+def test_a_course_or_model_cache_under_tmp_stays_readable(tmp_path, monkeypatch):
+    # CI clones the course and makes its model cache under /tmp, which the sandbox replaces
+    cache = tmp_path / "models"
+    cache.mkdir()
+    monkeypatch.setenv("CNN_KATAS_CACHE", str(cache))
+    argv = sandboxing.Sandbox(bwrap="/usr/bin/bwrap").command(["python"], workdir=tmp_path / "work")
+    binds = [tuple(argv[i + 1:i + 3]) for i, arg in enumerate(argv) if arg == "--ro-bind"]
+    assert (str(cache.resolve()), str(cache.resolve())) in binds
+    assert argv.index("--tmpfs") < argv.index(str(cache.resolve()))
+    assert argv[argv.index("--cap-drop") + 1] == "ALL"
