@@ -1,6 +1,7 @@
 """``cnn-katas``: the course's command line, for instructors.
 
     cnn-katas grade SUBMISSIONS --out REPORT [--jobs N] [--timeout SECONDS]
+    cnn-katas collect HUB_HOMES SUBMISSIONS
 
 Each sub-command lives in the module that does its work; this file only parses arguments.
 """
@@ -66,15 +67,36 @@ def summary(graded, out: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def run_collect(args: argparse.Namespace) -> int:
+    """Copy every learner's katas off a hub's home folders; 0 when done, 2 when it could not be."""
+    from helpers.grade.collect import CollectError, collect
+
+    try:
+        collected = collect(args.hub_homes, args.submissions)
+    except CollectError as exc:
+        print(f"cnn-katas collect: {exc}", file=sys.stderr)
+        return 2
+    print(collected.summary())
+    print(f"next: cnn-katas grade {args.submissions} --out REPORT")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="cnn-katas", description="Tools for running the CNN output katas with a class.")
     commands = parser.add_subparsers(dest="command", required=True)
     add_grade_arguments(commands.add_parser("grade", help="grade a whole class's katas",
                                             description="Grade every learner's katas by running their code "
                                                         "in a sandbox; write a class report."))
+    collecting = commands.add_parser("collect", help="copy every learner's katas off a hub's home folders",
+                                     description="Copy every learner's NN_*.ipynb katas from a hub's home "
+                                                 "folders (read only) into SUBMISSIONS/<learner>/, for grade.")
+    collecting.add_argument("hub_homes", type=Path, help="the folder of the learners' home folders (/home on TLJH)")
+    collecting.add_argument("submissions", type=Path, help="where the copies go (made or refreshed)")
     args = parser.parse_args(argv)
     if args.command == "grade":
         return run_grade(args)
+    if args.command == "collect":
+        return run_collect(args)
     return 2
 
 
