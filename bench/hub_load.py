@@ -117,6 +117,7 @@ def measure(n: int, base: Path) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, nargs="+", default=[4, 8, 16, 32])
+    parser.add_argument("--keep", type=Path, help="keep the hubs' folders (logs, homes) here")
     args = parser.parse_args(argv)
     print(f"machine: {os.cpu_count()} CPUs; kata 02 top to bottom per learner, all learners at once")
     print("| learners | server ready, median / worst (s) | kata 02 done, median / p95 (s) | memory per learner (MB) | failures |")
@@ -124,7 +125,7 @@ def main(argv=None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="cnn-katas-hub-load-") as tmp:
         for n in args.learners:
-            row = measure(n, Path(tmp))
+            row = measure(n, args.keep or Path(tmp))
             rows.append(row)
             print(f"| {n} | {row['spawn_median']:.1f} / {row['spawn_worst']:.1f} | {row['finish_median']:.1f} / "
                   f"{row['finish_p95']:.1f} | {row['memory_per_learner'] / 2**20:.0f} | {len(row['failures'])} |",

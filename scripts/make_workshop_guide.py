@@ -35,7 +35,8 @@ checks' own diagnoses, so what you warn about is exactly what the checker will t
 
 ## Before the day
 
-- Run the two README commands on the room's machines (or one shared JupyterHub) the day before;
+- Run the two README commands on the room's machines the day before, or set up one shared
+  JupyterHub for the room ([docs/hub.md](hub.md): install, an nbgitpuller link, limits per learner);
   `bash .ci/run` on your own laptop proves the set-up. Everything installs from PyPI; nothing is
   downloaded during the workshop.
 - Open `solutions/00_how_katas_work.ipynb` and check its environment report: every model should say
@@ -83,11 +84,14 @@ The same submissions give the same files, byte for byte. `seconds` is whole seco
 
 ### Where SUBMISSIONS comes from
 
-- **A JupyterHub, or any copies of the learners' course folders**: one folder per learner, with
-  their notebooks anywhere below it (`class/ana/cnn-katas/katas/02_logits_and_softmax.ipynb`). For
-  example, as root on a hub with one home folder per learner:
-  `for home in /home/*/; do mkdir -p class/$(basename $home) && cp -r $home/cnn-output-katas/katas class/$(basename $home)/; done`.
-  A `solutions/` folder inside a learner's copy is the course's reference and never counts.
+- **A JupyterHub**: `sudo cnn-katas collect /home class/` copies every learner's `NN_*.ipynb` off
+  their home folders (read only: nothing in a home is changed, no link is followed; TLJH's
+  `jupyter-ana` becomes `ana`), then `cnn-katas grade class/ --out report/`. Run both again at any
+  time during the day to see who is stuck where: each collect replaces every learner's copy.
+  Setting up the hub: [docs/hub.md](hub.md).
+- **Any copies of the learners' course folders**: one folder per learner, with their notebooks
+  anywhere below it (`class/ana/cnn-katas/katas/02_logits_and_softmax.ipynb`). A `solutions/`
+  folder inside a learner's copy is the course's reference and never counts.
 - **nbgrader**: the course folder (only `submitted/` is read) or `submitted/` itself:
   `cnn-katas grade ~/course --out report`. Learners are the student ids; every assignment folder is
   searched for the `NN_*.ipynb` notebooks.

@@ -33,7 +33,18 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_FRAGMENT = ROOT / "deploy" / "tljh" / "jupyterhub_config.d" / "cnn-katas.py"
+SERVER_CONFIG = ROOT / "deploy" / "jupyter_server_config.py"  # what TLJH's learners' servers load
 MARKER = "CNN_KATAS_HUB_TEST"
+
+
+def pull_link(*args, **kwargs) -> str:
+    """deploy/nbgitpuller-link.py's pull_link (the script's name has a dash: loaded by path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nbgitpuller_link", ROOT / "deploy" / "nbgitpuller-link.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.pull_link(*args, **kwargs)
 
 
 def free_port() -> int:
@@ -101,6 +112,8 @@ class Hub:
     def config_text(self, proxy: str) -> str:
         singleuser = str(Path(sys.executable).with_name("jupyterhub-singleuser"))
         args = ["--allow-root"] if os.geteuid() == 0 else []  # the server refuses root otherwise
+        if SERVER_CONFIG.exists():
+            args.append(f"--config={SERVER_CONFIG}")
         environment = {MARKER: self.marker, **self.environment}
         return CONFIG.format(port=self.port, hub_port=free_port(), proxy_api_port=free_port(), proxy=proxy,
                              pid_file=str(self.root / "proxy.pid"), db=self.root / "jupyterhub.sqlite",
@@ -227,6 +240,25 @@ class Learner:
                 return time.monotonic() - started
             time.sleep(0.25)
         raise RuntimeError(f"{self.name}'s server was not ready after {timeout:g} s: {self.hub.log_tail()}")
+
+    def follow_pull_link(self, link: str) -> list:
+        """Open an nbgitpuller link as a learner's browser does: log in (the dummy authenticator
+        takes any password), follow the hub's redirects (login, user-redirect, the server's OAuth)
+        to the learner's own server, whose page then streams the pull from /git-pull/api (done here)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        browser = requests.Session()
+        browser.get(f"{self.hub.url}/hub/login", timeout=60).raise_for_status()
+        browser.post(f"{self.hub.url}/hub/login", timeout=60,
+                     data={"username": self.name, "password": "workshop", "_xsrf": browser.cookies.get("_xsrf", "")}
+                     ).raise_for_status()
+        page = browser.get(link, timeout=60)
+        page.raise_for_status()
+        landed = urlsplit(page.url)
+        if not landed.path.startswith(f"/user/{self.name}/git-pull"):
+            raise RuntimeError(f"the link landed on {page.url}, not on {self.name}'s git-pull page")
+        query = {key: values[0] for key, values in parse_qs(landed.query).items()}
+        return self.pull(query["repo"], query.get("branch", "main"), query.get("targetpath"))
 
     def pull(self, repo: str, branch: str = "main", targetpath: Optional[str] = None) -> list:
         """nbgitpuller's own endpoint, as an nbgitpuller link triggers it: the progress events."""

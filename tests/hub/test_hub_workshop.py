@@ -2,7 +2,7 @@
 
 The hub runs on 127.0.0.1 (tests/hub/hubtest.py). Through its REST API the test creates 8 learners
 and starts their servers at once; each pulls the course through nbgitpuller's own endpoint (what
-an nbgitpuller link does), opens kata 02 through their server's contents API, plants an answer
+the nbgitpuller link made by deploy/nbgitpuller-link.py does), opens kata 02 through their server's contents API, plants an answer
 (right, a known mistake, or blank), runs every cell in a real kernel of their server over its
 websocket, and saves. Then `collect` copies the hub's home folders into the grader's layout and
 `grade` grades them: every learner's grades must be the planted ones, and what the grader says
@@ -28,7 +28,7 @@ for module in ("jupyterhub", "nbgitpuller", "websocket"):
         pytest.importorskip(module)
 
 from tests.grading.answers import NAIVE_SOFTMAX, RIGHT_SOFTMAX, ROOT, make_class  # noqa: E402
-from tests.hub.hubtest import Hub, find_proxy, marked_processes  # noqa: E402
+from tests.hub.hubtest import Hub, find_proxy, marked_processes, pull_link  # noqa: E402
 
 if find_proxy() is None and not REQUIRED:
     pytest.skip("configurable-http-proxy is not installed (npm install --prefix .hub configurable-http-proxy)",
@@ -116,7 +116,8 @@ def workshop(tmp_path_factory):
         learners = [hub.add_learner(name) for name in answers]
         with ThreadPoolExecutor(len(learners)) as pool:
             spawn_seconds = list(pool.map(lambda learner: learner.start_server(), learners))
-            list(pool.map(lambda learner: learner.pull(str(repo)), learners))
+            link = pull_link(hub.url, str(repo), notebook="katas/02_logits_and_softmax.ipynb")
+            list(pool.map(lambda learner: learner.follow_pull_link(link), learners))
 
             def run(learner):
                 notebook = plant(learner.get_notebook(KATA), answers[learner.name])
@@ -160,3 +161,9 @@ def test_collect_copied_every_learner(workshop):
 
 def test_the_hub_and_every_server_and_kernel_are_gone(workshop):
     assert workshop["leftovers"] == []
+
+
+def test_kernels_talked_over_unix_sockets_in_the_learners_home(workshop):
+    # deploy/jupyter_server_config.py: TCP port picks collide when many learners start kernels
+    for learner in workshop["answers"]:
+        assert (workshop["homes"] / learner / ".jk").is_dir(), learner
