@@ -2,7 +2,8 @@
 
 The learner-facing names, importable straight from ``helpers``:
 
-- the exercise checker: ``check``, ``hint``, ``solution`` and ``exercises``;
+- the exercise checker: ``check``, ``hint``, ``solution`` and ``exercises``, and
+  ``progress()``, what you have done so far (kept in a file on this computer);
 - images and models: ``load_image``, ``sample_image``, ``load_model``;
 - the reference pipelines the demos and the capstone use: ``detect_faces`` and
   ``segment_person``, plus the reference implementations a learner who skips an
@@ -20,6 +21,7 @@ from .preprocessing import blob_from_image
 from .probabilities import softmax
 from .faces import detect_faces
 from .person import segment_person
+from .progress import progress
 
 __version__ = "0.1.0"
 
@@ -28,6 +30,7 @@ __all__ = [
     "exercises",
     "hint",
     "solution",
+    "progress",
     "load_image",
     "sample_image",
     "load_model",

@@ -2,6 +2,7 @@
 
     cnn-katas grade SUBMISSIONS --out REPORT [--jobs N] [--timeout SECONDS]
     cnn-katas collect HUB_HOMES SUBMISSIONS
+    cnn-katas progress SUBMISSIONS
 
 Each sub-command lives in the module that does its work; this file only parses arguments.
 """
@@ -81,6 +82,18 @@ def run_collect(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_progress(args: argparse.Namespace) -> int:
+    """Print who is where, from the progress files collect copied; 2 when there is no such folder."""
+    from helpers.progress import class_progress
+
+    if not args.submissions.is_dir():
+        print(f"cnn-katas progress: {args.submissions} is not a folder: run `cnn-katas collect HUB_HOMES "
+              f"{args.submissions}` first", file=sys.stderr)
+        return 2
+    print(class_progress(args.submissions))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="cnn-katas", description="Tools for running the CNN output katas with a class.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -92,7 +105,13 @@ def main(argv=None) -> int:
                                                  "folders (read only) into SUBMISSIONS/<learner>/, for grade.")
     collecting.add_argument("hub_homes", type=Path, help="the folder of the learners' home folders (/home on TLJH)")
     collecting.add_argument("submissions", type=Path, help="where the copies go (made or refreshed)")
+    watching = commands.add_parser("progress", help="who is where: the learners' own progress files",
+                                   description="One line per learner from the progress files that collect "
+                                               "copied: exercises correct, the one they are on, their last mistake.")
+    watching.add_argument("submissions", type=Path, help="a folder made by cnn-katas collect")
     args = parser.parse_args(argv)
+    if args.command == "progress":
+        return run_progress(args)
     if args.command == "grade":
         return run_grade(args)
     if args.command == "collect":

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import random
 import sys
 from functools import lru_cache
@@ -107,6 +108,7 @@ def make_class(out: Path, learners: int, seed: int = 0, katas: Path = ROOT / "ka
     from helpers.exercises import load_all
     from helpers.exercises.core import all_exercises
 
+    os.environ.setdefault("CNN_KATAS_PROGRESS", "off")  # planting runs check: not the maintainer's practice
     load_all()
     rng = random.Random(seed)
     exercises = sorted(all_exercises(), key=lambda e: (e.notebook, e.name))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import sys
 import time
@@ -145,6 +146,16 @@ def main(argv=None) -> int:
     parser.add_argument("--solutions", action="store_true", help="re-execute the solutions first")
     parser.add_argument("--check", action="store_true", help="only report out-of-date katas")
     args = parser.parse_args(argv)
+    # Every kernel records its checks in a progress file of its own, empty when it starts, so
+    # that notebook 00's progress view stores the same output on every machine (the maintainer's
+    # own progress file is never touched). The root conftest.py does the same for nbval.
+    import atexit
+    import shutil
+    import tempfile
+
+    progress_folder = tempfile.mkdtemp(prefix="cnn-katas-progress-")
+    atexit.register(shutil.rmtree, progress_folder, True)
+    os.environ["CNN_KATAS_PROGRESS"] = str(Path(progress_folder) / "progress-{pid}.jsonl")
     paths = select(args.notebooks)
     if not paths:
         print("no solution notebooks match", args.notebooks, file=sys.stderr)

@@ -87,7 +87,11 @@ The same submissions give the same files, byte for byte. `seconds` is whole seco
 - **A JupyterHub**: `sudo cnn-katas collect /home class/` copies every learner's `NN_*.ipynb` off
   their home folders (read only: nothing in a home is changed, no link is followed; TLJH's
   `jupyter-ana` becomes `ana`), then `cnn-katas grade class/ --out report/`. Run both again at any
-  time during the day to see who is stuck where: each collect replaces every learner's copy.
+  time during the day to see who is stuck where: each collect replaces every learner's copy, and
+  also copies each learner's progress file (every check they ran, kept in their home:
+  `~/.local/share/cnn-output-katas/progress.jsonl`), so `cnn-katas progress class/` prints, per
+  learner, how many exercises are correct, the one they are on and the mistake their last check of
+  it named: who to visit next.
   Setting up the hub: [docs/hub.md](hub.md).
 - **Any copies of the learners' course folders**: one folder per learner, with their notebooks
   anywhere below it (`class/ana/cnn-katas/katas/02_logits_and_softmax.ipynb`). A `solutions/`

@@ -137,7 +137,7 @@ def test_every_exercise_has_a_hint_cases_and_known_mistakes():
     for exercise in core.all_exercises():
         if exercise.notebook == "99_test":
             continue
-        assert exercise.hint.strip(), exercise.name
+        assert all(exercise.hint_levels), exercise.name
         assert exercise.cases(), exercise.name
         assert exercise.mistakes, f"{exercise.name} diagnoses no known mistake"
 

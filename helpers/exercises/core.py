@@ -143,7 +143,7 @@ class Exercise:
     notebook: str
     reference: Callable
     cases: Callable[[], list]  # built on demand: a list of Case, seeded
-    hint: str
+    hint: Any  # a str, or a sequence of str: the levels, from a nudge to one step short of the answer
     mistakes: list = field(default_factory=list)
     compare: Optional[Callable[[Any, Any], Optional[str]]] = None
     forbid_warnings: bool = False  # e.g. a stable softmax must not warn on overflow
@@ -151,6 +151,12 @@ class Exercise:
     rules: dict = field(default_factory=dict)  # rule key -> the prompt's own words for it
     time_limit: float = 10.0  # seconds a learner's function may take on one case
     returns_new: bool = False  # the prompt promises a new array: returning an argument itself is wrong
+
+    @property
+    def hint_levels(self) -> tuple:
+        """The hint's levels as plain text (at least one): ``hint(name, level)`` shows one."""
+        levels = (self.hint,) if isinstance(self.hint, str) else tuple(self.hint)
+        return tuple(textwrap.dedent(level).strip() for level in levels)
 
     @property
     def signature(self) -> str:
@@ -197,10 +203,12 @@ def get_exercise(name: str) -> Exercise:
 
 
 def all_exercises() -> list:
-    from . import load_all
+    """Every exercise, in course order: by notebook, then as the notebook asks for them."""
+    from . import COURSE_ORDER, load_all
 
     load_all()
-    return sorted(_REGISTRY.values(), key=lambda e: (e.notebook, e.name))
+    position = {name: i for i, name in enumerate(COURSE_ORDER)}
+    return sorted(_REGISTRY.values(), key=lambda e: (e.notebook, position.get(e.name, len(position)), e.name))
 
 
 # --------------------------------------------------------------------------- #
@@ -529,7 +537,20 @@ def check(name: str, fn: Callable) -> CheckResult:
         return CheckResult(name, ERROR, f"the checker could not load: {exc!r}")
     result, timing = check_untimed(exercise, fn)
     result.message += timing
+    _record_progress(exercise, result)
     return result
+
+
+def _record_progress(exercise: Exercise, result: CheckResult) -> None:
+    """Note the result in the learner's progress file (helpers.progress); never fails the check."""
+    try:
+        from helpers.progress import record
+    except ImportError:
+        return
+    try:
+        record(exercise.notebook, exercise.name, result)
+    except Exception:  # a full disk or a locked file must not cost the learner their check
+        pass
 
 
 def check_untimed(exercise: Exercise, fn: Callable) -> tuple:
@@ -713,24 +734,44 @@ def _run_case(exercise: Exercise, fn: Callable, case: Case, compare, printed: Pr
 # --------------------------------------------------------------------------- #
 # Hints, solutions and the list of exercises
 # --------------------------------------------------------------------------- #
-def hint(name: str) -> Text:
-    """A hint for exercise ``name``."""
+def hint(name: str, level: int = 1) -> Text:
+    """Hint ``level`` (1, 2, ...) for exercise ``name``: the first nudges, the last is one step
+    short of the solution."""
     try:
         exercise = get_exercise(name)
     except KeyError as exc:
         return Text("Unknown exercise", str(exc.args[0]))
-    return Text(f"Hint for {exercise.signature}", textwrap.dedent(exercise.hint).strip())
+    levels = exercise.hint_levels
+    if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or level < 1:
+        return Text(f"Hints for {exercise.name}",
+                    f"hint levels are 1 to {len(levels)}, not {level!r}: try hint({name!r}) or hint({name!r}, 2).")
+    level = int(level)
+    if level > len(levels):
+        return Text(f"Hint {len(levels)} of {len(levels)} for {exercise.signature}",
+                    f"{levels[-1]}\n\nThere are {len(levels)} hints for {name}, and that was the last. "
+                    f"solution({name!r}) shows the whole answer.")
+    more = (f"Still stuck? hint({name!r}, {level + 1}) says more." if level < len(levels)
+            else f"That is the last hint; solution({name!r}) shows the whole answer.")
+    return Text(f"Hint {level} of {len(levels)} for {exercise.signature}", f"{levels[level - 1]}\n\n{more}")
 
 
 def solution(name: str) -> Text:
-    """The reference solution of exercise ``name``: the reference function's own source."""
+    """The reference solution of exercise ``name`` as a runnable whole: the reference function
+    and every project helper it calls (helpers.exercises.solutions), dependencies first."""
+    from .solutions import runnable_source
+
     try:
         exercise = get_exercise(name)
     except KeyError as exc:
         return Text("Unknown exercise", str(exc.args[0]))
-    source = textwrap.dedent(inspect.getsource(exercise.reference))
-    return Text(f"Reference solution for {exercise.name} "
-                f"(helpers.{exercise.reference.__module__.split('.')[-1]})", source, code=True)
+    module = f"helpers.{exercise.reference.__module__.split('.')[-1]}"
+    try:
+        source = runnable_source(exercise.reference)
+    except (LookupError, OSError, SyntaxError):  # cannot be followed: the function's own source
+        return Text(f"Reference solution for {exercise.name} ({module})",
+                    textwrap.dedent(inspect.getsource(exercise.reference)), code=True)
+    return Text(f"Reference solution for {exercise.name} ({module}), with the project helpers it "
+                f"calls: runs on its own", source, code=True)
 
 
 @dataclass

@@ -120,11 +120,17 @@ register(Exercise(
         "divide": "with every value divided by 255",
         "new": "it returns a new",
     },
-    hint="""
-        Convert to float32 first, then divide by 255 (the largest uint8 value), so
-        white becomes exactly 1.0. `image / 255` alone gives float64, and `image // 255`
-        is integer division: almost everything becomes 0.
-    """,
+    hint=(
+        """
+        Two things change: the dtype (uint8 to float32) and the scale (divide by 255, the largest
+        uint8 value, so that white becomes exactly 1.0). Look up the array method astype.
+        """,
+        """
+        Convert first, then divide: `image.astype(...)` gives a new float32 array, and dividing
+        it by 255 keeps float32. `image / 255` alone gives float64, and `image // 255` is floor
+        division: every pixel below 255 becomes 0.
+        """,
+    ),
     mistakes=[
         Mistake("to_unit_range.floor_division",
                 "every pixel below 255 became 0: `//` is floor division, and astype(np.uint8) after dividing "

@@ -449,15 +449,29 @@ register(Exercise(
         "multiply": "then multiply by scalefactor",
         "layout": "(H, W, 3) -> (1, 3, H, W)",
     },
-    hint="""
-        Work in this order, as OpenCV does:
-        1. resize the uint8 image with cv2.resize (size is (width, height));
-           for crop=True use fx = fy = max(W / w, H / h), then cut the centre:
-           top = int(0.5 * (rows - H)), left = int(0.5 * (cols - W));
-        2. convert to float32; swap the channels (image[..., ::-1]) if swap_rb;
-        3. subtract the mean (it is given in the order after the swap), multiply by scalefactor;
-        4. transpose (H, W, C) -> (C, H, W) and add a batch axis: (1, 3, H, W).
-    """,
+    hint=(
+        """
+        Do what OpenCV does, in its order: resize, convert to float, swap the channels, subtract
+        the mean, scale, then put the channels first. cv2.resize does the resizing; note that
+        `size` is (width, height), OpenCV's order, not NumPy's (rows, columns).
+        """,
+        """
+        1. If the size changes, resize the uint8 image (before any float conversion). crop=False:
+           stretch it to `size`. crop=True: scale both axes by the same factor
+           f = max(W / w, H / h), so that it covers the target, then cut out the centre.
+        2. Convert to float32; if swap_rb, reverse the last axis (BGR -> RGB).
+        3. Subtract the mean (it is in the order after the swap), then multiply by scalefactor.
+           Keep the mean float32: a tuple of Python floats turns a float32 image into float64.
+        4. Move the channels first, (H, W, 3) -> (3, H, W), and add a batch axis.
+        """,
+        """
+        crop=True: `f = float(np.float32(max(W / w, H / h)))` (OpenCV computes f in float32),
+        `cv2.resize(image, None, fx=f, fy=f)`, then `top = int(0.5 * (rows - H))`,
+        `left = int(0.5 * (cols - W))` and keep rows top:top + H, columns left:left + W.
+        Swap with `pixels[..., ::-1]`; at the end `pixels.transpose(2, 0, 1)` is (3, H, W),
+        and `[np.newaxis]` adds the batch axis.
+        """,
+    ),
     mistakes=[
         # The layout, by shape alone.
         Mistake("blob_from_image.channels_last",
@@ -844,11 +858,22 @@ register(Exercise(
         "order": "in the blob's channel order",
         "units": "in the blob's own units",
     },
-    hint="""
-        The channels are axis 1 of an (N, 3, H, W) blob. A (3,) mean broadcasts against the LAST
-        axis (the width), so reshape it to (1, 3, 1, 1) first:
-        `np.asarray(mean, np.float32).reshape(1, 3, 1, 1)`; the same for std. Return float32.
-    """,
+    hint=(
+        """
+        This is NumPy broadcasting: mean and std must line up with the channels, which are axis 1
+        of an (N, 3, H, W) blob. A (3,) array lines up with the LAST axis (the width) instead.
+        """,
+        """
+        Turn mean and std into float32 arrays of shape (1, 3, 1, 1): one value per channel, and
+        size-1 axes that broadcast over the images, rows and columns. Then apply the formula to
+        the whole blob at once (no loop) and return float32, even for a float64 blob.
+        """,
+        """
+        `mean = np.asarray(mean, np.float32).reshape(1, 3, 1, 1)`, the same for std; then
+        `(blob - mean) / std` is a new array. A float64 blob still gives float64 there: convert
+        the blob (or the result) with astype(np.float32).
+        """,
+    ),
     mistakes=[
         Mistake("normalize_blob.along_the_width",
                 "your mean and std were applied along the last axis (the width), not the channels. "
@@ -1156,13 +1181,23 @@ register(Exercise(
         "round": "then round",
         "clip": "clip to 0-255",
     },
-    hint="""
-        Undo blob_from_image step by step, backwards: drop the batch axis if there is one
-        (blob.reshape(blob.shape[-3:]) works for both), transpose (3, H, W) -> (H, W, 3), divide
-        by scalefactor, add the mean (it is in the blob's channel order, so add it BEFORE swapping
-        back), swap the channels back if swap_rb, then np.rint, np.clip to 0..255 and
-        astype(np.uint8). Without the clip, -1 wraps around to 255.
-    """,
+    hint=(
+        """
+        Run blob_from_image backwards, undoing its last step first: the batch axis, the channels
+        first, the scale, the mean, the swap. Then turn the floats into valid uint8 pixels.
+        """,
+        """
+        In order: drop the batch axis if there is one; (3, H, W) -> (H, W, 3); divide by
+        scalefactor; add the mean (it is in the blob's channel order, so add it BEFORE swapping
+        back); reverse the channels if swap_rb; round, clip to 0..255, convert to uint8.
+        Without the clip, -1 wraps around to 255.
+        """,
+        """
+        `blob.reshape(blob.shape[-3:])` drops a batch axis of 1 and leaves a (3, H, W) blob as it
+        is; `x.transpose(1, 2, 0)` puts the channels last (reshape would mix the pixels up);
+        finish with np.rint, then np.clip(..., 0, 255), then astype(np.uint8).
+        """,
+    ),
     mistakes=[
         # The layout, by shape alone.
         Mistake("blob_to_image.channels_first",

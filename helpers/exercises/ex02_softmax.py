@@ -303,15 +303,27 @@ register(Exercise(
         "masked": "-inf marks a masked class: its probability is 0",
         "nan": 'raise ValueError and say "NaN"',
     },
-    hint="""
-        softmax(x) = exp(x) / sum(exp(x)) along `axis`. exp(1000) overflows, so subtract the
-        maximum along the same axis first (it cancels out in the division):
-        `shifted = logits - logits.max(axis=axis, keepdims=True)`. keepdims=True keeps the
-        axis so the maxima and sums broadcast back along the right direction, for any shape.
-        Keep the input's float dtype (float32 in, float32 out), never change the input in place,
-        let -inf through (exp(-inf) is 0), and raise ValueError mentioning NaN when the logits
-        contain NaN (np.isnan(logits).any()).
-    """,
+    hint=(
+        """
+        softmax(x) = exp(x) / sum(exp(x)) along `axis`, but exp(1000) overflows to inf. Find a
+        number you can subtract from every logit of a row without changing the result: it
+        cancels out in the division.
+        """,
+        """
+        1. If the logits contain NaN, raise ValueError and say "NaN".
+        2. Subtract the maximum along `axis`: the largest exponent becomes exp(0) = 1, and a
+           masked -inf stays -inf, whose exp is 0.
+        3. Exponentiate, then divide by the sum along the same axis.
+        Keep the reduced axis (keepdims) so the maxima and sums broadcast back, for any shape
+        and any axis. Work on the array you were given: no float64 constants, no astype(float),
+        and no in-place change to the input.
+        """,
+        """
+        `shifted = logits - logits.max(axis=axis, keepdims=True)`; then divide the exponentials
+        of `shifted` by their sum, taken with the same axis and keepdims=True. For the NaN test,
+        np.isnan(logits).any().
+        """,
+    ),
     mistakes=[
         Mistake("softmax.float64_result",
                 "your result is float64 for float32 logits. Keep the input's dtype: do the arithmetic on the "
@@ -706,13 +718,24 @@ register(Exercise(
         "sum_atol": "abs(sum - 1) <= atol",
         "bool": "Return one Python bool for the whole array",
     },
-    hint="""
-        Probabilities pass three tests: every value is finite, every value lies in [0, 1]
-        (allow atol either side: output.min() >= -atol and output.max() <= 1 + atol), and the
-        values along `axis` sum to 1 within atol
-        (`np.allclose(output.sum(axis=axis), 1, rtol=0, atol=atol)`: rtol=0, or allclose adds its
-        own 1e-5). Return one Python bool for the whole array: `bool(...)`.
-    """,
+    hint=(
+        """
+        Three tests on the whole array: are all values finite, do they all lie in [0, 1] (within
+        atol), and do the values along `axis` sum to 1 (within atol)? Look up np.isfinite and
+        np.allclose, and read what its rtol does.
+        """,
+        """
+        If any value is not finite, the answer is False. Otherwise compare the array's minimum
+        with -atol and its maximum with 1 + atol, and the sums along `axis` with 1, within atol
+        and rtol=0 (np.allclose's default rtol adds 1e-5 of its own). Combine the three into one
+        Python bool for the whole array.
+        """,
+        """
+        `output.min() >= -atol and output.max() <= 1 + atol`, and
+        `np.allclose(output.sum(axis=axis), 1, rtol=0, atol=atol)`. Wrap the result in bool(...):
+        np.all and comparisons of NumPy numbers give np.bool_, not a Python bool.
+        """,
+    ),
     mistakes=[
         Mistake("looks_like_probabilities.one_per_row",
                 "return one bool for the whole array (all rows must pass), not one per row: reduce with "

@@ -487,14 +487,26 @@ register(Exercise(
         "dtype": "indices are int64, values keep the input's dtype",
         "k_too_large": "k larger than the number of classes is a ValueError that names both numbers",
     },
-    hint="""
-        np.argsort sorts ascending; sort the negated values to get the largest first:
-        `order = np.argsort(-probs, axis=-1, kind="stable")[..., :k]`. kind="stable" keeps equal
-        values in index order, and `...,` makes the slice act on the classes, for a (C,) vector
-        and an (N, C) batch alike. Pick the values with np.take_along_axis(probs, order, axis=-1),
-        return (order.astype(np.int64), values), and raise ValueError naming k and the class count
-        when k is larger than probs.shape[-1] (k equal to it is a full ranking, which is fine).
-    """,
+    hint=(
+        """
+        np.argsort sorts ascending, so the largest values come last. Think about what to sort so
+        that they come first, and look up argsort's `kind` argument: only a stable sort keeps
+        equal values in index order.
+        """,
+        """
+        1. If k is larger than the number of classes (the last axis), raise ValueError naming
+           both numbers; k equal to it is a full ranking, which is fine.
+        2. Sort the negated scores along the last axis with a stable sort and keep the first k
+           indices. Reversing an ascending sort instead puts equal values' higher index first.
+        3. Pick the values at those indices, along the same axis.
+        4. Return (indices as int64, values).
+        Working on the last axis makes one code path for a (C,) vector and an (N, C) batch.
+        """,
+        """
+        `order = np.argsort(-probs, axis=-1, kind="stable")[..., :k]` (`...,` slices the classes,
+        whatever comes before them); np.take_along_axis(probs, order, axis=-1) picks the values.
+        """,
+    ),
     mistakes=[
         Mistake("top_k.indices_only",
                 "you returned the indices only: return both, as a tuple (indices, values).",
@@ -1007,15 +1019,27 @@ register(Exercise(
                  "ValueError naming its line number",
         "path": 'raise a ValueError that mentions "path"',
     },
-    hint="""
-        Strip the blank lines at the END only (`text.rstrip().splitlines()`: rstrip() with no argument
-        also removes spaces, tabs and '\\r'), then for each line: strip spaces; an empty line now is a
-        hole in the class list, so raise ValueError naming its line number (counting from 1); a synset
-        line (`n` + 8 digits, a space or tab, names) keeps the first name after the id (split off the
-        id, then split on ","; a line without synonyms has no comma). A single line that ends in .txt
-        is a path, not a label file: raise ValueError mentioning "path" and tell the caller to read
-        the file.
-    """,
+    hint=(
+        """
+        Work line by line with str methods (rstrip, splitlines, strip, split), and spot a synset
+        id (`n` and 8 digits) with a regular expression (the re module). Blank lines at the end
+        are not classes; a blank line before the last name is an error.
+        """,
+        """
+        1. Strip the end of the text, then split it into lines.
+        2. A single line that ends in .txt is a path, not a label file: raise ValueError
+           mentioning "path".
+        3. For each line, counting from 1: strip it; an empty line now is a hole in the class
+           list, so raise ValueError naming its number; a synset line keeps its first name;
+           a plain line is kept as it is.
+        """,
+        """
+        `text.rstrip().splitlines()` (rstrip() with no argument also drops spaces, tabs and
+        '\\r'); `enumerate(lines, start=1)` numbers the lines; `re.match(r"n\\d{8}\\s", line)` spots a
+        synset line. Its name is the text after the id and its space or tab, up to the first
+        comma (a line without synonyms has none): split off the id, then `.split(",")[0]`.
+        """,
+    ),
     mistakes=[
         Mistake("parse_labels.synset_id_kept",
                 "your labels keep the synset ids ('n01440764 tench'): drop the 'n' + 8 digits and the space or "
@@ -1497,14 +1521,24 @@ register(Exercise(
         "count": "When the number of labels differs from the number of classes, raise a ValueError that names "
                  "both numbers",
     },
-    hint="""
-        Treat a (C,) vector as one image (probs[np.newaxis]). Check len(labels) against
-        probs.shape[-1] first and raise ValueError naming both numbers. Then top_k(probs, k)
-        gives (indices, values) of shape (N, k); build one list per image of
-        (int(index), labels[index], float(value)) tuples. int() and float() turn NumPy
-        scalars into plain Python numbers; keep the probabilities as they are (no rounding, no
-        percentages).
-    """,
+    hint=(
+        """
+        top_k already finds the best classes and their probabilities: what is left is naming
+        them, one list per image, and turning NumPy numbers into plain Python ones.
+        """,
+        """
+        1. A (C,) vector is one image: add a batch axis.
+        2. If len(labels) differs from the number of classes, raise ValueError naming both.
+        3. top_k(probs, k) gives (indices, values) of shape (N, k).
+        4. For each image, a list of (class_index, label, probability) tuples, with int() and
+           float() around the NumPy numbers and the label taken from `labels` itself. Keep the
+           probabilities as they are (no rounding, no percentages).
+        """,
+        """
+        `probs[np.newaxis]` makes a batch of one. For one image's row of indices and values:
+        `[(int(i), labels[i], float(v)) for i, v in zip(row_indices, row_values)]`.
+        """,
+    ),
     mistakes=[
         Mistake("decode_predictions.flat_list_for_one_image",
                 "for a single (C,) vector return a list with ONE entry (that image's list of tuples): treat it "

@@ -692,15 +692,28 @@ register(Exercise(
         "counts": "the number of predictions in each bin (integers)",
         "default": "reliability_bins(confidences, correct, n_bins=15)",
     },
-    hint="""
-        Make the upper edges with `np.arange(1, n_bins + 1) / n_bins` (exact, unlike
-        np.linspace or ceil(c * M)). `np.searchsorted(edges, confidences, side="left")` gives
-        each confidence the index of the first edge >= it: right-closed bins, 1.0 lands in
-        the last bin and 0 in the first. `np.bincount(index, minlength=n_bins)` counts; with
-        `weights=` it sums confidences or correctness (float64 whatever the input); divide by
-        the counts (0 / 0 gives NaN for an empty bin: silence that with
-        np.errstate(invalid="ignore")).
-    """,
+    hint=(
+        """
+        Give each confidence the index of its bin (0 to n_bins - 1, bins closed on the right),
+        then count and average per bin. Look up np.searchsorted (its `side`) and np.bincount (its
+        `weights` and `minlength`).
+        """,
+        """
+        1. Make the n_bins upper edges 1/M, 2/M, ..., 1 exactly: `np.arange(1, M + 1) / M`.
+           np.linspace's edges are rounded (0.6000000000000001), and ceil(c * M) puts some
+           confidences just above an edge in the bin below.
+        2. Each confidence's bin is that of the first edge >= it: right-closed, so 1.0 lands in
+           the last bin and 0 in the first.
+        3. Count per bin; sum the confidences and the correctness per bin, and divide by the
+           counts: 0 / 0 gives NaN for an empty bin.
+        """,
+        """
+        `index = np.searchsorted(edges, confidences, side="left")`;
+        `np.bincount(index, minlength=n_bins)` counts, and with `weights=confidences` (then
+        `weights=correct`) it sums, as float64 whatever the input. Silence the 0 / 0 warning
+        with `with np.errstate(invalid="ignore"):`.
+        """,
+    ),
     mistakes=[
         # the answer's type
         Mistake("reliability_bins.counts_as_fractions", "bin_count should be the number of confidences in "
@@ -1205,14 +1218,29 @@ register(Exercise(
         "outside": "values outside [0, 1]",
         "sums": "rows not summing to 1",
     },
-    hint="""
-        Check probs first: every value in [0, 1] and every row summing to 1 (np.allclose: float32
-        rows sum to 1 only up to rounding); if not, raise ValueError saying probabilities are
-        needed. Top label: confidence = probs.max(axis=1), correct = probs.argmax(axis=1) == labels.
-        Bin them with reliability_bins (right-closed), keep the non-empty bins (count > 0:
-        an empty bin's NaN would make the sum NaN), and add up
-        (bin count / N) * |bin accuracy - bin confidence|.
-    """,
+    hint=(
+        """
+        Reuse Exercise 1: turn each row into a top-label confidence and a right-or-wrong flag,
+        bin them with reliability_bins, and average the bins' gaps, weighted by their sizes.
+        Refuse input that is not probabilities first.
+        """,
+        """
+        1. Unless every value is in [0, 1] and every row sums to 1 (up to rounding: float32 rows
+           sum to 1 only approximately, so use np.allclose), raise ValueError saying
+           probabilities are needed.
+        2. Each row is a prediction: its confidence is its largest probability, and it is correct
+           when its argmax equals the label.
+        3. reliability_bins(confidence, correct, n_bins); keep the bins whose count is > 0 (an
+           empty bin's NaN would make the sum NaN).
+        4. Add up (bin count / N) * |bin accuracy - bin confidence|.
+        """,
+        """
+        `confidence = probs.max(axis=1)` and `correct = probs.argmax(axis=1) == labels`; with
+        `conf, acc, count = reliability_bins(confidence, correct, n_bins)` and
+        `filled = count > 0`, the ECE is the sum of
+        `count[filled] / N * np.abs(acc[filled] - conf[filled])`, as a Python float.
+        """,
+    ),
     mistakes=[
         Mistake("expected_calibration_error.message_without_probabilities", "the message should say what is "
                 "wrong in words a learner can act on: that the input must be probabilities (every value in "
@@ -1601,15 +1629,29 @@ register(Exercise(
         "probabilities": "raise a ValueError that mentions probabilities",
         "nan": "also raise one for NaN logits",
     },
-    hint="""
-        Write nll(T) = mean(logsumexp(logits / T) - (logits / T)[row, label]), subtracting each
-        row's maximum before np.exp so that small T cannot overflow, and minimise it over log T
-        in a bounded range such as [log 0.05, log 20]: a grid of ~60 points, then a finer grid
-        or golden-section search around the best one. Divide by T, never multiply. Accuracy
-        cannot pick T: dividing by T > 0 never changes the argmax. Refuse bad input with
-        ValueError: NaN logits, and rows that are already probabilities (all in [0, 1] AND
-        summing to 1; logits may well all be positive, or all lie in [0, 1]).
-    """,
+    hint=(
+        """
+        This is a one-dimensional minimisation: write the NLL of softmax(logits / T) as a function
+        of T, and search for its minimum over log T (the NLL has one minimum there, and
+        T = exp(log T) is always positive). Accuracy cannot pick T: dividing by T > 0 never
+        changes the argmax.
+        """,
+        """
+        1. Refuse bad input with ValueError: NaN logits, and rows that are already probabilities
+           (all in [0, 1] AND summing to 1; logits may well all be positive, or all lie in [0, 1]).
+        2. nll(T): divide the logits by T (never multiply), subtract each row's maximum so that a
+           small T cannot overflow, then average log(sum of exp) minus the true label's value.
+        3. Evaluate nll on a grid of about 60 values of log T from log 0.05 to log 20, then refine
+           around the best one (a finer grid, or golden-section search): the check accepts a T
+           within 2% of the minimum. Return T as a Python float.
+        """,
+        """
+        With `z = logits / T` and `z = z - z.max(axis=1, keepdims=True)`, the NLL is
+        `np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(z)), labels])`. The grid:
+        `np.linspace(np.log(0.05), np.log(20), 61)`, with T = np.exp of each point. NaN test:
+        np.isnan(logits).any() (`logits == np.nan` is always False).
+        """,
+    ),
     mistakes=[
         Mistake("fit_temperature.nan_not_refused", "NaN logits must raise ValueError: test "
                 "np.isnan(logits).any() (logits == np.nan is always False: NaN equals nothing, not even NaN).",
@@ -1941,12 +1983,25 @@ register(Exercise(
         "nan": "When nothing is kept (coverage 0) the accuracy is undefined",
         "returns": "returning (coverage, accuracy)",
     },
-    hint="""
-        Keep a prediction when its confidence (probs.max(axis=1)) is >= threshold, compared
-        exactly (no tolerance, no rounding); only below it is refused. coverage = kept.mean();
-        accuracy = correctness among the kept predictions only. When nothing is kept, return
-        float("nan") as the accuracy (it is undefined), not 0 and not a ZeroDivisionError.
-    """,
+    hint=(
+        """
+        Both numbers come from one boolean mask, the predictions kept (confidence at or above the
+        threshold): coverage is about all N predictions, accuracy only about the kept ones.
+        """,
+        """
+        1. Each row is a prediction: its confidence is its largest probability, and it is
+           correct when its argmax equals the label.
+        2. Kept: confidence >= threshold, compared exactly (no tolerance, no rounding).
+        3. coverage = the fraction kept; accuracy = the fraction right among the kept only.
+        4. When nothing is kept, the accuracy is float("nan") (it is undefined), not 0, not None
+           and not a ZeroDivisionError.
+        """,
+        """
+        `kept = probs.max(axis=1) >= threshold`; the mean of a boolean array is the fraction of
+        True; `correct[kept]` keeps only the kept predictions. Return (coverage, accuracy) as two
+        Python floats.
+        """,
+    ),
     mistakes=[
         Mistake("selective_prediction.wrong_axis", "you took the top label along axis 0 (one value per "
                 "class); each ROW is a prediction: probs.max(axis=1), probs.argmax(axis=1).",

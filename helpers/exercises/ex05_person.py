@@ -334,13 +334,25 @@ register(Exercise(
         "refuse": "Refuse a map with NaN or values outside [0, 1] with a ValueError",
         "size": "size is (width, height), as everywhere in OpenCV",
     },
-    hint="""
-        Resize the soft map first, then threshold: cv2.resize(prob.astype(np.float32), size,
-        interpolation=cv2.INTER_LINEAR) > threshold (strictly greater). size is (width,
-        height), as in OpenCV, so the mask's shape is (height, width). Before that, refuse bad
-        input: if the map has a NaN or values below 0 or above 1 (logits, not
-        probabilities), raise a ValueError; 0 and 1 themselves are fine.
-    """,
+    hint=(
+        """
+        Two steps, in the prompt's order: resize the soft map to the photo's size, then threshold
+        it. Look up cv2.resize and its interpolation flags. Check the input before either step.
+        """,
+        """
+        1. Refuse bad input: a NaN anywhere, or a value below 0 or above 1 (logits, not
+           probabilities), is a ValueError; 0 and 1 themselves are fine.
+        2. Resize the map as float32 with bilinear interpolation (cv2.INTER_LINEAR). size is
+           (width, height), as in OpenCV, so the result has shape (height, width).
+        3. Compare with threshold, strictly greater (`>`): a pixel exactly at the threshold is out.
+           The comparison already gives a bool array.
+        """,
+        """
+        The test for step 1: `np.isnan(prob).any() or prob.min() < 0 or prob.max() > 1`.
+        Step 2 is `cv2.resize(prob.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)`;
+        what is left is comparing that with threshold.
+        """,
+    ),
     mistakes=[
         Mistake("probability_to_mask.size_swapped",
                 "size is (width, height), as in OpenCV; your mask has shape (width, height). "

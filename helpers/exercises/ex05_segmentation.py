@@ -226,12 +226,25 @@ register(Exercise(
         "levels": "then the next three bits of k set the next lower bit (64) of each channel, and so on",
         "array": "an (n, 3) uint8 array in RGB order",
     },
-    hint="""
-        Label k's colour comes from its bits: bit 0 of k sets the top bit (128) of red,
-        bit 1 the top bit of green, bit 2 the top bit of blue; then shift k right by 3 and
-        do the same with the next lower bit (64), and so on for 8 levels. Vectorise over
-        `labels = np.arange(n)` with `(labels >> shift) & 1`. Label 1 is (128, 0, 0).
-    """,
+    hint=(
+        """
+        The colour of label k is made of k's bits, three at a time: one for red, one for green,
+        one for blue, starting at each channel's top bit (128). NumPy's bit operators, `>>` and
+        `& 1`, work on a whole array of labels at once.
+        """,
+        """
+        1. All labels at once: an array 0, 1, ..., n - 1, and an (n, 3) uint8 palette of zeros.
+        2. Two loops: 8 levels (level 0 is the top bit, 128) and 3 channels (red, green, blue).
+        3. In them, take bit number 3 * level + channel of every label and set bit 7 - level of
+           that channel.
+        So label 1 is (128, 0, 0), label 2 (0, 128, 0), label 8 (64, 0, 0).
+        """,
+        """
+        In the loops, `bit = (labels >> (3 * level + channel)) & 1` is 0 or 1 for each label, and
+        `bit << (7 - level)` moves it to its place. OR that into `palette[:, channel]`, after
+        `.astype(np.uint8)`: NumPy will not put an int64 result into a uint8 array with |=.
+        """,
+    ),
     mistakes=[
         Mistake("voc_colormap.bgr",
                 "your colours are in BGR order (label 1 came out (0, 0, 128)). The VOC palette is RGB: "
@@ -612,13 +625,27 @@ register(Exercise(
         "size": "size = (width, height) as in OpenCV",
         "classes": "There can be more than 256 classes",
     },
-    hint="""
-        First `scores.argmax(axis=0)`: one label per pixel at the network's resolution.
-        Then resize that small integer map with `cv2.resize(labels, size,
-        interpolation=cv2.INTER_NEAREST)` (by keyword: the third positional argument of
-        cv2.resize is `dst`); size is (width, height). Cast the argmax to np.int32 first:
-        cv2.resize cannot interpolate int64, and uint8 holds only labels 0-255.
-    """,
+    hint=(
+        """
+        argmax first, then resize: the label of a pixel is the class with the highest score (look
+        up argmax and its axis argument), and the small label map is then resized without ever
+        inventing a label (look up cv2.resize's interpolation flags).
+        """,
+        """
+        1. The classes are axis 0 of (C, h, w): the argmax over that axis is an (h, w) map of
+           integer labels at the network's resolution.
+        2. Resize it to size, which is (width, height) as cv2.resize wants it, with
+           nearest-neighbour interpolation, passed by keyword (interpolation=...): the third
+           positional argument of cv2.resize is dst.
+        3. Keep the labels in an integer type that holds more than 255 classes: not uint8.
+        """,
+        """
+        The argmax is int64. cv2.resize with interpolation=cv2.INTER_NEAREST takes it and returns
+        int32; with its default, INTER_LINEAR, it refuses int32 and int64 ("func != 0"). So
+        `labels = scores.argmax(axis=0).astype(np.int32)` (the cast says which dtype you return),
+        and what is left is the nearest-neighbour resize of labels to size.
+        """,
+    ),
     mistakes=[
         Mistake("scores_to_label_map.size_swapped",
                 "size is (width, height), the OpenCV order; your label map came out (width, height) "
@@ -865,12 +892,24 @@ register(Exercise(
         "ignore": "255, the usual \"ignore\" label in VOC masks, is fine with the 256-colour palette",
         "order": "keep the palette's channel order: RGB in, RGB out",
     },
-    hint="""
-        Indexing a palette with the label map does the whole job: `palette[label_map]`
-        (or the faster `np.take(palette, label_map, axis=0)`) gives (H, W, 3). Before that,
-        check the labels: a label < 0 or >= len(palette) has no colour, so raise a
-        ValueError that names it. NumPy would silently take palette[-1] for -1.
-    """,
+    hint=(
+        """
+        A palette is a lookup table: the colour of label k is row k. NumPy's indexing with an
+        integer array looks up every pixel at once. Check the labels before you look them up.
+        """,
+        """
+        1. Find the labels that have no colour: below 0, or len(palette) or more. If there is
+           one, raise a ValueError that names it (NumPy would raise an IndexError for a label
+           that is too big, and silently give the last colour for -1).
+        2. Index the palette with the label map: the result is (H, W, 3), with the palette's
+           dtype (uint8) and its channel order. Do not convert to BGR.
+        """,
+        """
+        `bad = (label_map < 0) | (label_map >= len(palette))` marks the labels of step 1, and
+        label_map[bad][0] is one to name. Step 2 is palette[label_map], with the palette as a
+        uint8 array (np.take(palette, label_map, axis=0) does the same lookup, faster).
+        """,
+    ),
     mistakes=[
         Mistake("colorize.bgr",
                 "your colours are reversed (BGR). colorize keeps the palette's order; convert to BGR "
@@ -1237,13 +1276,28 @@ register(Exercise(
         "new": "Return a new uint8 image",
         "size": "raise a ValueError when the label map and the image differ in size",
     },
-    hint="""
-        Colour the label map (colorize), blend everything with
-        `cv2.addWeighted(image, 1 - alpha, colours, alpha, 0)`, then keep the blend only
-        where `label_map != background`: `np.where(mask[..., None], blended, image)`.
-        Check first that the label map has the image's (H, W), and work on new arrays,
-        never on `image` itself.
-    """,
+    hint=(
+        """
+        Three pictures: the image, the colours of its labels (your colorize does them), and a blend
+        of the two. Then choose, pixel by pixel: the blend where there is an object, the image
+        where there is background.
+        """,
+        """
+        1. Check that the label map has the image's (H, W); if not, raise a ValueError.
+        2. colours = colorize(label_map, palette).
+        3. Blend: (1 - alpha) * image + alpha * colours, back in uint8 (cv2.addWeighted does it
+           in one call, rounding and saturating).
+        4. The object mask is label_map != background (label 0 is an object when background is
+           another label).
+        5. Take the blend where the mask is True and the image elsewhere, in a new array: never
+           change image itself.
+        """,
+        """
+        Step 3 is `cv2.addWeighted(image, 1 - alpha, colours, alpha, 0)`. For step 5, np.where
+        picks per pixel, but the mask is (H, W) and the pictures (H, W, 3): give the mask a
+        channel axis with `mask[..., None]` so that it covers all three channels.
+        """,
+    ),
     mistakes=[
         Mistake("overlay.mask_inverted",
                 "you blended the background and left the objects as they were: blend where "

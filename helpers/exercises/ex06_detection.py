@@ -374,14 +374,29 @@ register(Exercise(
                  "`boxes_b` (columns)",
         "empty": "also when N or M is 0",
     },
-    hint="""
-        Broadcast: `a[:, None, 0]` against `b[None, :, 0]` gives (N, M), rows for boxes_a.
-        The overlap runs from max(x1) to min(x2) and from max(y1) to min(y2); clip each of
-        its width and height at 0 when the boxes do not meet. IoU = intersection /
-        (area_a + area_b - intersection), with areas (x2 - x1) * (y2 - y1) (no "+ 1").
-        Where the union is 0, return 0, e.g.
+    hint=(
+        """
+        IoU = area of the intersection / area of the union, and the union is the two areas
+        minus the intersection (which they would otherwise count twice). For every pair at
+        once, look up NumPy broadcasting: an (N, 1) column against a (1, M) row gives (N, M).
+        """,
+        """
+        1. The overlap of two boxes runs from the larger x1 to the smaller x2, and from the
+           larger y1 to the smaller y2.
+        2. When the boxes do not meet, that width or height is negative: clip each at 0.
+        3. The areas are (x2 - x1) * (y2 - y1), with no "+ 1" (a box from 0 to 10 is 10 wide).
+        4. union = area_a + area_b - intersection, as an (N, M) array.
+        5. Where the union is 0 (two boxes of zero area), the IoU is 0, not NaN.
+        Convert both inputs with np.asarray(..., dtype=np.float64).reshape(-1, 4), so integer
+        boxes and empty inputs work too.
+        """,
+        """
+        `left = np.maximum(a[:, None, 0], b[None, :, 0])` is the (N, M) left edge of every
+        overlap; top, right and bottom are the same with columns 1, 2 and 3 (np.minimum for right
+        and bottom). Step 5 is a division only where it is allowed:
         `np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)`.
-    """,
+        """,
+    ),
     mistakes=[
         Mistake("box_iou.scalar", "box_iou returns an (N, M) array, also for one box against one: a (1, 1) array "
                 "here, not a single number. Compare every box of boxes_a with every box of boxes_b.",
@@ -717,15 +732,28 @@ register(Exercise(
         "empty": "no boxes give an empty one",
         "cv2": "It must agree with `cv2.dnn.NMSBoxes`",
     },
-    hint="""
-        Sort the indices by score, highest first (`np.argsort(-scores)`). Repeatedly keep
-        the first one and drop every remaining box whose IoU with it is above the
-        threshold (`>`, so a box exactly at the threshold stays; box_iou helps); only kept
-        boxes suppress others. Return the kept indices in the order you kept them, as an
-        int array or a list of ints (no boxes: an empty one). cv2.dnn.NMSBoxes does the
-        same if you give it (x, y, w, h) boxes and a score threshold of 0; wrap its result
-        in np.asarray(..., dtype=np.int64).reshape(-1), since it returns () when empty.
-    """,
+    hint=(
+        """
+        Greedy: the best box first. np.argsort gives the order, box_iou (exercise 1) the
+        overlaps, and a loop that shrinks the list of remaining candidates does the rest.
+        """,
+        """
+        1. The order: the indices sorted by score, highest first (a stable sort keeps equal
+           scores in their input order).
+        2. While candidates remain: keep the first one, compute its IoU with the others, and
+           keep as candidates only those whose IoU is not above the threshold (a box exactly at
+           the threshold stays). Only kept boxes suppress others.
+        3. Return the kept indices in the order you kept them, as int64 (no boxes: an empty array).
+        Or use cv2.dnn.NMSBoxes: it wants (x, y, w, h) boxes and a score threshold (0 here), and
+        returns () when nothing is kept.
+        """,
+        """
+        `order = np.argsort(-scores, kind="stable")`; in the loop, `best, rest = order[0],
+        order[1:]` and `overlaps = box_iou(boxes[best][None], boxes[rest])[0]`. What is left is
+        the line that keeps those of `rest` whose overlap is at most iou_threshold.
+        (With cv2, wrap its result in np.asarray(..., dtype=np.int64).reshape(-1).)
+        """,
+    ),
     mistakes=[
         Mistake("nms.empty_tuple", "cv2.dnn.NMSBoxes returns an empty tuple () when nothing is kept, and "
                 "`boxes[()]` would give back every box: return an empty array or list instead, e.g. "
@@ -772,7 +800,8 @@ register(Exercise(
                 example=_nms_mistake(suppressors="all"), detect=_NMS.detect("suppressors", "all")),
         Mistake("nms.single_round", "you ran one round only: the best box suppressed its overlaps and every other "
                 "box stayed. Greedy NMS repeats: keep the best of what is left, drop its overlaps, and again "
-                "until no box is left, so every kept box suppresses the boxes after it.",
+                "until no box is left, so every kept box suppresses the boxes after it. "
+                "(hint('nms', 2) says more)",
                 example=_nms_mistake(suppressors="first"), detect=_NMS.detect("suppressors", "first")),
         Mistake("nms.threshold_ignored", "you used a fixed IoU threshold (0.5 or 0.45) instead of the "
                 "iou_threshold argument: compare each IoU with iou_threshold as it is given.",
@@ -1230,13 +1259,26 @@ register(Exercise(
         "result": "returning `(padded, gain, (pad_x, pad_y))`: the (H, W, 3) uint8 padded image, the gain as a "
                   "float, and the pads as the ints added on the left and the top",
     },
-    hint="""
-        gain = min(W / w, H / h) so the whole image fits (above 1 for a small image);
-        resize to (round(w * gain), round(h * gain)); split the rest into
-        pad_x = (W - new_w) // 2 on the left (the odd pixel goes right) and the same for the
-        top; cv2.copyMakeBorder with cv2.BORDER_CONSTANT and value=color adds the border.
-        size is (W, H). Return the gain as a float and the pads as ints.
-    """,
+    hint=(
+        """
+        One scale factor for both axes, the largest that lets the whole photo fit, then padding
+        to fill the rest, half on each side. Look up cv2.resize and cv2.copyMakeBorder.
+        """,
+        """
+        1. size is (W, H), image.shape is (h, w, 3); gain = the smaller of W / w and H / h
+           (above 1 for a small photo).
+        2. Resize to (round(w * gain), round(h * gain)), width first.
+        3. What is left is W - new_w across and H - new_h down: half of it, rounded down, goes
+           left and top; the rest (with the odd pixel) right and bottom.
+        4. Add it with cv2.copyMakeBorder, cv2.BORDER_CONSTANT and value=color.
+        Return (padded, gain as a float, (pad_x, pad_y) as ints).
+        """,
+        """
+        `pad_x, pad_y = (W - new_w) // 2, (H - new_h) // 2`. cv2.copyMakeBorder takes the four
+        borders in the order top, bottom, left, right: `pad_y, H - new_h - pad_y, pad_x,
+        W - new_w - pad_x`, then cv2.BORDER_CONSTANT and value=color.
+        """,
+    ),
     mistakes=[
         Mistake("letterbox.not_a_triple", "letterbox returns three things: (padded, gain, (pad_x, pad_y)), the "
                 "padded image, the float gain, and the padding on the left and on the top (unletterbox_boxes "
@@ -1519,14 +1561,26 @@ register(Exercise(
         "float32": "Return a new (N, 4) float32 array",
         "empty": "no boxes give a (0, 4) one",
     },
-    hint="""
-        Undo the steps in reverse order: subtract the padding (pad_x from x1 and x2, pad_y
-        from y1 and y2), then divide by the gain, then clip x to [0, width] and y to
-        [0, height] of the original image (image_size is (width, height)). Check for NaN
-        first and name the row: np.isnan(boxes).any(axis=1). Work in float32:
-        np.asarray(boxes, np.float32), and float32 arrays for the pads and the limits (a
-        list of ints or np.array([...]) of ints turns the result into float64).
-    """,
+    hint=(
+        """
+        letterbox scaled the photo and then padded it. Undo that in reverse order: the padding
+        first, then the scale, and last make sure each box lies inside the photo.
+        """,
+        """
+        1. boxes as a float32 (N, 4) array (an empty input becomes (0, 4)).
+        2. A row with a NaN is a ValueError that names that row (counted from 0).
+        3. Subtract pad_x from x1 and x2, pad_y from y1 and y2.
+        4. Divide by gain.
+        5. Clip x to [0, width] and y to [0, height] of the original photo (image_size is
+           (width, height)).
+        """,
+        """
+        Step 2: `np.flatnonzero(np.isnan(boxes).any(axis=1))` lists the bad rows. Step 3 is one
+        subtraction of `np.float32([pad_x, pad_y, pad_x, pad_y])` from every row. Keep float32:
+        a list of ints, or np.array of ints, makes the result float64; so give np.clip the limits
+        as `np.float32([width, height, width, height])` too.
+        """,
+    ),
     mistakes=[
         Mistake("unletterbox_boxes.gain_first", "you divided by the gain before removing the padding. The padding "
                 "was added after scaling, so take it off first: (boxes - pad) / gain.",
@@ -2006,16 +2060,32 @@ register(Exercise(
         "empty": "Nothing found is three empty arrays, of shapes (0, 4), (0,) and (0,), not an exception",
         "thresholds": "decode_yolo(output, conf_threshold=0.25, iou_threshold=0.45)",
     },
-    hint="""
-        Tell the layouts apart by shape: (1, 4 + C, N) with fewer rows than columns is
-        YOLOv8: transpose it to (N, 4 + C). YOLOv5 rows are cx, cy, w, h, objectness,
-        then C class scores: the score is objectness * class score. Take each row's best
-        class and its score, keep scores above conf_threshold (`>`), turn centres into
-        corners (x1 = cx - w / 2, ...), then run NMS separately for each class at
-        iou_threshold (nms on boxes shifted by class_id * a big offset, or
-        cv2.dnn.NMSBoxesBatched). Sort by score, highest first. Nothing found: empty
-        arrays of shapes (0, 4), (0,), (0,).
-    """,
+    hint=(
+        """
+        Make one table with a row per candidate (cx, cy, w, h, then scores) whatever the layout;
+        tell the layouts apart by which axis is longer. Then score, filter, turn centres into
+        corners, and run your nms once per class.
+        """,
+        """
+        1. table = output[0], of shape (A, B). If A < B it is YOLOv8, (4 + C, N): transpose it to
+           (N, 4 + C).
+        2. Class scores: YOLOv8's columns 4 on; YOLOv5's columns 5 on, times the objectness
+           (column 4).
+        3. Each row's best class and its score (argmax and max over the classes); keep the rows
+           whose score is above conf_threshold (`>`).
+        4. Corners: x1 = cx - w / 2, y1 = cy - h / 2, x2 = cx + w / 2, y2 = cy + h / 2.
+        5. NMS per class at iou_threshold, then sort by score, highest first.
+        6. Return float32 boxes, float32 scores and int64 class ids; nothing left gives empty
+           arrays of shapes (0, 4), (0,) and (0,).
+        """,
+        """
+        NMS per class in one call: shift every box by class_id * offset, with an offset larger than
+        any coordinate (boxes.max() + 1), so that boxes of different classes never overlap; run
+        nms on the shifted boxes, and index the unshifted boxes, scores and class ids with its
+        result (already highest score first). Or cv2.dnn.NMSBoxesBatched with (x, y, w, h) boxes,
+        the scores, the class ids, a score threshold of 0 and iou_threshold.
+        """,
+    ),
     mistakes=[
         Mistake("decode_yolo.empty_not_arrays", "nothing is above the threshold here, and that is three empty "
                 "arrays, of shapes (0, 4), (0,) and (0,): e.g. np.zeros((0, 4), np.float32), "

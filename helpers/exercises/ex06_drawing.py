@@ -299,16 +299,31 @@ register(Exercise(
     returns_new=True,
     rules=RULES,
     summary="boxes and readable labels drawn on a copy of a BGR image",
-    hint="""
-        Work on `out = image.copy()`. Clip the boxes to the image (x to 0..W-1, y to 0..H-1) and
-        convert them to Python ints (cv2 rejects floats with "Can't parse 'pt1'"). Pick a colour
-        per distinct label from the palette (RGB: reverse it for the BGR image) and pass it as a
-        tuple of Python ints. Scale font and thickness with min(H, W) (font scale about
-        min(H, W) / 800). Measure the text with cv2.getTextSize, put a filled rectangle of the box
-        colour behind it, above the box or inside it when there is no room, and shift it so it
-        never leaves the image. Black or white text, whichever contrasts more with the box colour
-        (text_colour_on does that).
-    """,
+    hint=(
+        """
+        Draw on a copy with cv2.rectangle and cv2.putText. The helpers imported above the
+        exercise do the sizing and the colours: drawing_scale, colours_per_class and
+        text_colour_on. OpenCV wants Python ints for every point and colour.
+        """,
+        """
+        1. out = a copy of the image; the palette is TAB10 when none is given.
+        2. font_scale, thickness = drawing_scale(out.shape): they grow with the image.
+        3. colours_per_class(labels, palette) gives one RGB tuple per label: reverse it for the
+           BGR image.
+        4. Clip the boxes to the image (x to 0..W-1, y to 0..H-1), round them, and make Python
+           ints (cv2 rejects floats with "Can't parse 'pt1'").
+        5. For each box: its outline, then the caption f"{label} {score:.2f}" on a filled
+           rectangle of the box colour, in black or white (text_colour_on of the RGB colour).
+        """,
+        """
+        Place the caption with `(text_w, text_h), baseline = cv2.getTextSize(text, font,
+        font_scale, thickness)`: its box is text_h + baseline high. Its top is y1 minus that
+        height, or y1 (inside the box) when that is below 0; then keep it inside the image:
+        left at most W - text_w and top at most H minus its height, neither below 0. A filled
+        rectangle is cv2.rectangle with thickness cv2.FILLED; putText's point is the text's
+        bottom-left corner.
+        """,
+    ),
     mistakes=[
         # ----- exceptions on valid input
         Mistake("draw_detections.float_points",
@@ -422,7 +437,8 @@ register(Exercise(
                  "hard to see. Derive the thickness from the image size, e.g. max(1, round(min(H, W) / 500)).",
                  thickness="fixed"),
         _mistake("label_outside_top", "a caption is cut off at the top edge of the picture: when there is no room "
-                 "above the box, put the caption inside the box, just below its top side.", top_room=False),
+                 "above the box, put the caption inside the box, just below its top side. "
+                 "(hint('draw_detections', 3) says more)", top_room=False),
         _mistake("label_outside_right", "a caption runs past the right edge of the picture: when it would pass "
                  "the edge, shift it left so that it ends inside (left = min(x1, W - label_width)).",
                  right_room=False),

@@ -336,13 +336,25 @@ register(Exercise(
         "stable": "without an overflow warning and without NaN",
         "dtype": "keeps the dtype (float32 in, float32 out)",
     },
-    hint="""
-        sigmoid(x) = 1 / (1 + exp(-x)). For x = -1000, exp(1000) overflows (a warning, and
-        in other formulas a NaN). Use e = np.exp(-np.abs(x)), which is never above 1, and
-        np.where(x >= 0, 1 / (1 + e), e / (1 + e)): both branches are the same function.
-        np.where computes both branches for every element, so each must be safe on its own.
-        Keep the input's dtype (float32 in, float32 out) and shape.
-    """,
+    hint=(
+        """
+        The textbook formula overflows when exp sees a large positive number (x = -1000 gives
+        exp(1000)). Find a form of the sigmoid in which exp only ever sees numbers <= 0, one
+        for each side of 0.
+        """,
+        """
+        1. e = exp(-|x|) is in (0, 1]: it never overflows.
+        2. For x >= 0 the sigmoid is 1 / (1 + e).
+        3. For x < 0 it is e / (1 + e): 1 / (1 + exp(-x)) with top and bottom multiplied by exp(x).
+        4. Pick one of the two per element with np.where. It computes both for every element,
+           so each must be safe on its own: these two are.
+        """,
+        """
+        `e = np.exp(-np.abs(x))`, then np.where(x >= 0, ..., ...) with the formulas of steps 2
+        and 3. The dtype stays: np.exp of float32 is float32, and a Python 1 does not turn it
+        into float64.
+        """,
+    ),
     mistakes=[
         Mistake("sigmoid.math_exp_on_array",
                 "math.exp takes one number, not an array. Use np.exp, which works on every element at "
@@ -697,14 +709,28 @@ register(Exercise(
         "centre": "an anchor is the cell's centre as a fraction of the input",
         "dtype": "Return them as an (A, 2) float32 array of (x, y)",
     },
-    hint="""
-        For each stride, the grid has input_size // stride cells a side (rounded down). Layers
-        with the same stride one after the other share one grid (itertools.groupby(strides)
-        finds them, in the order of strides), so a cell there gets layers * anchors_per_layer
-        anchors. Build the cell centres row by row: rows, cols = np.mgrid[0:grid, 0:grid];
-        x = (cols + 0.5) / grid, y = (rows + 0.5) / grid; then np.repeat (not np.tile) the
-        (grid * grid, 2) centres so a cell's anchors stay together. Concatenate and return float32.
-    """,
+    hint=(
+        """
+        One grid of cell centres for each run of equal strides, each centre repeated for its
+        anchors, and the grids one after the other in the order of strides.
+        itertools.groupby (imported above) finds runs of equal values.
+        """,
+        """
+        1. Loop over itertools.groupby(strides): each item is a stride and the run of layers that
+           share its grid; len(list(layers)) is how many.
+        2. grid = input_size // stride cells a side.
+        3. The centres row by row: x = (col + 0.5) / grid, y = (row + 0.5) / grid, as a
+           (grid * grid, 2) array with x first.
+        4. Repeat each centre layers * anchors_per_layer times, the copies next to each other
+           (np.repeat, not np.tile).
+        5. Concatenate the grids and return float32.
+        """,
+        """
+        `rows, cols = np.mgrid[0:grid, 0:grid]` gives the row and column of every cell, row by
+        row. Stack `(cols + 0.5) / grid` and `(rows + 0.5) / grid` on a last axis and reshape to
+        (-1, 2); what is left is the np.repeat along axis 0 and the concatenation.
+        """,
+    ),
     mistakes=[
         Mistake("ssd_anchors.list_of_grids",
                 "you returned one array per grid: join them into one (A, 2) array with np.concatenate.",
@@ -770,7 +796,7 @@ register(Exercise(
         Mistake("ssd_anchors.one_grid_per_layer",
                 "you made one grid per layer. Layers with the same stride, one after the other, share "
                 "one grid: with strides (8, 16, 16, 16), each 8x8 cell has 3 x 2 = 6 anchors, listed "
-                "together.",
+                "together. (hint('ssd_anchors', 2) says more)",
                 detect=_gives(_GRID_PER_LAYER), example=_GRID_PER_LAYER),
         Mistake("ssd_anchors.one_layer_per_stride",
                 "each layer adds anchors_per_layer anchors to every cell of its grid: with strides "
@@ -1097,14 +1123,26 @@ register(Exercise(
         "output": "Return (N, 4) float32 x1, y1, x2, y2 as fractions of the input",
         "raise": "If the regressors and anchors differ in number, raise a ValueError that shows both shapes",
     },
-    hint="""
-        Columns 0-3 are dx, dy, w, h in input pixels (the rest are keypoints: leave them out);
-        the anchors are fractions of the input. Put everything in fractions first:
-        centre = anchors + regressors[:, :2] / input_size, size = regressors[:, 2:4] / input_size.
-        Then x1, y1 = centre - size / 2 and x2, y2 = centre + size / 2 (np.concatenate along
-        axis 1). Convert both inputs with np.asarray(..., np.float32). Check that both arrays
-        have the same number of rows first, and raise a ValueError that shows both shapes.
-    """,
+    hint=(
+        """
+        Put everything in one unit first: the anchors are fractions of the input and the
+        regressors are pixels. A box is then its centre plus or minus half its size.
+        """,
+        """
+        1. Both inputs as float32 arrays; if their numbers of rows differ, raise a ValueError
+           that shows both shapes.
+        2. Columns 0-1 (dx, dy) move the anchor: centre = anchor + (dx, dy) / input_size.
+        3. Columns 2-3 (w, h) are the size: half = (w, h) / input_size / 2. Columns from 4 on are
+           keypoints: leave them out.
+        4. x1, y1 = centre - half and x2, y2 = centre + half, as an (N, 4) array in that order.
+        """,
+        """
+        `centre = anchors + regressors[:, 0:2] / input_size` and
+        `half = regressors[:, 2:4] / input_size / 2` are (N, 2) each. What is left is joining
+        centre - half and centre + half side by side (np.concatenate along axis 1), so a row reads
+        x1, y1, x2, y2.
+        """,
+    ),
     mistakes=[
         Mistake("decode_anchor_boxes.returned_tuple",
                 "return only the boxes, one (N, 4) array: the keypoints are decoded later "

@@ -425,14 +425,28 @@ register(Exercise(
         "unchanged": "Nothing else changes",
         "long": "a long name is not cut",
     },
-    hint="""
-        Work in this order: unicodedata.normalize("NFC", text); replace every character in
-        FORBIDDEN_CHARS and every control character (ord < 32 or == 127) with "_";
-        strip trailing dots and spaces with .rstrip(". "); finally put "_" in front when
-        the name is empty, starts with ".", or name.split(".")[0].rstrip(" ").upper() is
-        in WINDOWS_RESERVED. Nothing else changes: not the case, not the length, not other
-        characters.
-    """,
+    hint=(
+        """
+        Four steps, in the prompt's order: normalise, replace bad characters, strip the end, then
+        put "_" in front when the name needs it. str methods and a loop over the characters do
+        them all; unicodedata, FORBIDDEN_CHARS and WINDOWS_RESERVED are imported above.
+        """,
+        """
+        1. unicodedata.normalize with "NFC".
+        2. Every character in FORBIDDEN_CHARS, and every control character (ord(ch) < 32 or
+           ord(ch) == 127), becomes "_"; every other character stays.
+        3. .rstrip(". ") strips trailing dots and spaces (not leading ones).
+        4. "_" in front when the name is now empty, starts with ".", or is a Windows device name:
+           the part before the first dot, trailing spaces stripped, upper-cased, is in
+           WINDOWS_RESERVED.
+        Nothing else changes: not the case, not the length.
+        """,
+        """
+        Step 2 in one line: `"".join("_" if ... else ch for ch in name)`, with the two tests of
+        step 2 in place of the dots. Step 4's device test is
+        `name.split(".")[0].rstrip(" ").upper() in WINDOWS_RESERVED`.
+        """,
+    ),
     mistakes=[_str_expected("clean_component")] + [
         Mistake(f"clean_component.{what}", message, detect=_clean_detect(test), example=example)
         for what, message, test, example in CLEAN_MISTAKES],
@@ -820,15 +834,26 @@ register(Exercise(
         "cut": "the name cut to 91 bytes of UTF-8",
         "hash": 'the first 8 hex digits of hashlib.sha256(text.encode("utf-8"))',
     },
-    hint="""
-        text = unicodedata.normalize("NFC", label); name = clean_component(text).
-        The label is "plain" when name == text, text == text.casefold(), text does not end
-        like a suffix (re.search(r"-[0-9a-f]{8}$", text) is None) and it fits in 100 bytes:
-        then return name. Otherwise return the name cut to 91 UTF-8 bytes
-        (.encode("utf-8")[:91].decode("utf-8", errors="ignore")) + "-" +
-        hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]. Hash the NFC label, not the
-        cleaned name.
-    """,
+    hint=(
+        """
+        Build on clean_component: decide whether the label is "plain" (the prompt's four tests).
+        A plain label's cleaned name is the answer; every other label gets its name cut short
+        plus "-" and a short hash of the label. Look up hashlib.sha256.
+        """,
+        """
+        1. A label that is not a str is a TypeError.
+        2. text = the NFC form of the label; name = clean_component(text).
+        3. Plain: name == text, text == text.casefold(), text does not end in "-" and 8 hex
+           digits (re.search), and text fits in 100 bytes of UTF-8 (len of its .encode("utf-8")).
+        4. Plain: return name. Otherwise: the name cut to 91 bytes of UTF-8 + "-" + the first 8
+           hex digits of the SHA-256 of the NFC label (not of the cleaned name).
+        """,
+        """
+        The cut that never splits a character: `name.encode("utf-8")[:91].decode("utf-8",
+        errors="ignore")`. The hash: `hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]`.
+        The suffix test: `re.search(r"-[0-9a-f]{8}$", text) is None` for a plain label.
+        """,
+    ),
     mistakes=_dirname_mistakes(),
 ))
 
@@ -1187,12 +1212,27 @@ register(Exercise(
         "plain": "Return plain Python int and float",
         "nan": "raise ValueError (mentioning NaN) when a box or score is NaN or infinite",
     },
-    hint="""
-        Check for NaN or inf first (np.isfinite) and raise ValueError naming NaN. Width is
-        x2 - x1 and height y2 - y1 (no +1). Map each class index through category_ids, and
-        convert every number with int(...) or float(...): NumPy scalars are not JSON.
-        One dict per detection, in their order, even for a low score.
-    """,
+    hint=(
+        """
+        One dict per detection: the corners become [x, y, width, height], the class index goes
+        through category_ids, and every number becomes a plain Python int or float. Check for
+        NaN and inf before anything else.
+        """,
+        """
+        1. boxes as a float (N, 4) array (reshape(-1, 4): no detections give (0, 4)), scores as
+           a float (N,) array.
+        2. If any box or score is not finite (np.isfinite), raise a ValueError that mentions NaN.
+        3. width = x2 - x1 and height = y2 - y1 (no "+ 1").
+        4. For each detection, in order (even a low score), a dict with the keys "image_id",
+           "category_id", "bbox" and "score"; no detections give [].
+        5. int(...) and float(...) on every number: NumPy scalars are not JSON.
+        """,
+        """
+        In a loop over zip(boxes, scores, class_ids): the category is
+        `int(category_ids[int(c)])`, the box `[float(v) for v in (x1, y1, x2 - x1, y2 - y1)]`,
+        the score float(s), and the image id int(image_id).
+        """,
+    ),
     mistakes=[
         Mistake("to_coco_results.json_string", "return the list of dicts itself, not its JSON text: the "
                 "caller runs json.dumps (and can check it).", on_type=True,

@@ -422,11 +422,23 @@ register(Exercise(
         "positive": "a batch_size that is not a positive whole number raises ValueError naming batch_size",
         "lists": "Return a list of lists",
     },
-    hint="""
-        Check batch_size first: a positive int, else raise ValueError that names batch_size.
-        Then slice: items[start:start + batch_size] for start in range(0, len(items), batch_size).
-        The range goes up to len(items), not len(items) - batch_size, so the last short batch is kept.
-    """,
+    hint=(
+        """
+        Check batch_size first, then slice. A slice that runs past the end of a list just stops
+        at the end, which gives the short last batch for free.
+        """,
+        """
+        1. batch_size must be an int of at least 1: 0, -1, 2.5 and True (a bool is an int in
+           Python) are a ValueError that names batch_size.
+        2. items = a list of paths (it may be any iterable).
+        3. The batches start at 0, batch_size, 2 * batch_size, ... while the start is below
+           len(items) (not len(items) - batch_size: that loses the last batch).
+        """,
+        """
+        `range(0, len(items), batch_size)` gives the starts; each batch is the slice of items from
+        start to start + batch_size, and the answer is the list of those slices.
+        """,
+    ),
     mistakes=[
         Mistake("iter_batches.flat_list", "you returned the items themselves, not batches: return a list of "
                 "batches, each a list of up to batch_size items.", detect=_flat_list, on_type=True,

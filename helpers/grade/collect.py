@@ -8,10 +8,19 @@ users are ``jupyter-<name>``; the learner is the folder's name without that pref
 home>``: the layout ``cnn-katas grade`` reads as "per-learner folders". A learner whose home holds
 no kata still gets a folder, so the report lists them as having handed in nothing.
 
+A learner's progress file (helpers/progress.py: every check they ran, with its status and mistake
+id), when their home has one at its default place ``.local/share/cnn-output-katas/progress.jsonl``,
+is copied to ``SUBMISSIONS/<learner>/progress.jsonl`` under the same rules as a kata (no link
+followed, at most ``MAX_PROGRESS_BYTES``), so that collecting during a workshop shows who is stuck
+where; ``helpers.progress.read_records`` reads a copy (a last line cut short by a kernel writing
+while it was copied is skipped). A progress file kept elsewhere (``CNN_KATAS_PROGRESS``,
+``XDG_DATA_HOME``) is not looked for.
+
 The learners' side is only ever read:
 
 - hidden folders (``.ipynb_checkpoints``, ``.local``) and ``solutions/`` (the course's reference)
-  are not looked into; hidden homes and ``lost+found`` are not learners;
+  are not looked into for katas (the one progress file above is opened by its fixed path); hidden
+  homes and ``lost+found`` are not learners;
 - no symbolic link is followed, no special file is opened (a FIFO would block its reader), no
   file with a second hard link (perhaps to a file outside the home) or over
   ``MAX_NOTEBOOK_BYTES`` is copied: each is listed in ``Collected.skipped`` with the reason, as
@@ -44,6 +53,9 @@ from typing import Optional
 MARKER = ".cnn-katas-collect"
 TEMPORARY_PREFIX = ".cnn-katas-collect-tmp-"  # hidden, so the grader never reads a half copy
 MAX_NOTEBOOK_BYTES = 100 * 2**20
+PROGRESS_IN_HOME = (".local", "share", "cnn-output-katas", "progress.jsonl")  # helpers.progress's default
+PROGRESS_COPY = "progress.jsonl"  # where it goes in the learner's folder
+MAX_PROGRESS_BYTES = 16 * 2**20  # about 70,000 checks
 TLJH_PREFIX = "jupyter-"
 NOT_LEARNERS = ("lost+found",)
 COURSE_SOLUTIONS = "solutions"
@@ -70,7 +82,8 @@ class Collected:
     were copied (int); ``skipped`` sorted (path relative to HUB_HOMES, reason) pairs of what was
     seen and not copied; ``submissions`` the folder written (Path); ``empty`` the learners of whose
     home no kata was copied (sorted); ``earlier`` learner folders left from an earlier collect whose
-    home is no longer in HUB_HOMES, kept as they were (sorted).
+    home is no longer in HUB_HOMES, kept as they were (sorted); ``progress`` the learners whose
+    progress file was copied (sorted).
     """
 
     learners: list
@@ -79,6 +92,7 @@ class Collected:
     submissions: Optional[Path] = None
     empty: list = field(default_factory=list)
     earlier: list = field(default_factory=list)
+    progress: list = field(default_factory=list)
 
     def summary(self) -> str:
         """A few lines for the command line: what was copied, what was skipped and why, what next."""
@@ -88,6 +102,9 @@ class Collected:
         if self.empty:
             lines.append(f"no kata copied for {len(self.empty)} learner{_s(len(self.empty))} "
                          f"(graded as handing in nothing): {', '.join(self.empty)}")
+        if self.progress:
+            lines.append(f"copied the progress file of {len(self.progress)} "
+                         f"learner{_s(len(self.progress))} (<learner>/{PROGRESS_COPY})")
         if self.earlier:
             lines.append(f"kept from an earlier collect (their home is gone): {', '.join(self.earlier)}")
         if self.skipped:
@@ -184,8 +201,10 @@ def _special_kind(mode: int) -> Optional[str]:
     return None
 
 
-def _why_not(info: os.stat_result) -> Optional[str]:
-    """Why a kata with this (not followed) status is not copied, or None when it is copied."""
+def _why_not(info: os.stat_result, limit: Optional[int] = None, what: str = "a notebook") -> Optional[str]:
+    """Why a kata (or ``what``, at most ``limit`` bytes: MAX_NOTEBOOK_BYTES when None) with this
+    (not followed) status is not copied, or None when it is copied."""
+    limit = MAX_NOTEBOOK_BYTES if limit is None else limit
     if stat.S_ISLNK(info.st_mode):
         return "a symbolic link: not followed"
     if not stat.S_ISREG(info.st_mode):
@@ -193,9 +212,8 @@ def _why_not(info: os.stat_result) -> Optional[str]:
     if info.st_nlink > 1:
         return (f"a file with {info.st_nlink} hard links (it may be a link to a file elsewhere): "
                 f"not copied")
-    if info.st_size > MAX_NOTEBOOK_BYTES:
-        return (f"{info.st_size:,} bytes, more than the {MAX_NOTEBOOK_BYTES:,} a notebook may "
-                f"have: not copied")
+    if info.st_size > limit:
+        return f"{info.st_size:,} bytes, more than the {limit:,} {what} may have: not copied"
     return None
 
 
@@ -210,14 +228,21 @@ def _copy_kata(name: str, dir_fd: int, dest: Path) -> Optional[str]:
     """Copy kata ``name`` (in ``dir_fd``) to ``dest`` with its modification time; None when
     copied, else why not (it cannot be read, or since it was listed it became something
     ``_why_not`` refuses or grew past the limit). Errors writing ``dest`` are raised."""
+    return _copy_file(name, dir_fd, dest, MAX_NOTEBOOK_BYTES, "a notebook")
+
+
+def _copy_file(name: str, dir_fd: int, dest: Path, limit: int, what: str) -> Optional[str]:
+    """``_copy_kata`` for any file: ``limit`` its largest size in bytes, ``what`` it is in the
+    reasons ("a notebook")."""
     try:
         fd = _open_file(name, dir_fd)
     except OSError as error:
         return _unreadable(error)
     with os.fdopen(fd, "rb") as source:
         info = os.fstat(source.fileno())
-        if _why_not(info):  # changed since it was listed (a save replaces the file: that is fine)
-            return _why_not(info)
+        why = _why_not(info, limit, what)
+        if why:  # changed since it was listed (a save replaces the file: that is fine)
+            return why
         dest.parent.mkdir(parents=True, exist_ok=True)
         why, copied = None, 0
         with open(dest, "xb") as target:
@@ -230,9 +255,8 @@ def _copy_kata(name: str, dir_fd: int, dest: Path) -> Optional[str]:
                 if not chunk:
                     break
                 copied += len(chunk)
-                if copied > MAX_NOTEBOOK_BYTES:
-                    why = (f"grew past the {MAX_NOTEBOOK_BYTES:,} bytes a notebook may have while "
-                           f"it was read: not copied")
+                if copied > limit:
+                    why = f"grew past the {limit:,} bytes {what} may have while it was read: not copied"
                 target.write(chunk)
     if why is not None:
         dest.unlink()
@@ -255,6 +279,41 @@ def copy_katas(hub_homes: Path, home_name: str, dest: Path) -> tuple:
     finally:
         os.close(root_fd)
     return copied, skipped
+
+
+def copy_progress(hub_homes: Path, home_name: str, dest: Path) -> tuple:
+    """Copy the progress file of home ``hub_homes/home_name`` (at PROGRESS_IN_HOME) to ``dest``
+    (a file path) with its modification time. Returns (copied: bool, skipped (path relative to
+    HUB_HOMES, reason) pairs). No progress file is no reason: (False, []). Every folder on the
+    way is opened without following a link; errors writing ``dest`` are raised."""
+    *folders, name = PROGRESS_IN_HOME
+    shown = "/".join((home_name,) + PROGRESS_IN_HOME)
+    try:
+        fds = [_open_folder(str(hub_homes / home_name), None)]
+    except OSError:  # copy_katas reports a home that cannot be opened
+        return False, []
+    try:
+        try:
+            for folder in folders:
+                kind = os.stat(folder, dir_fd=fds[-1], follow_symlinks=False).st_mode
+                if stat.S_ISLNK(kind):
+                    return False, [(shown, "a symbolic link: not followed")]
+                if not stat.S_ISDIR(kind):
+                    return False, [(shown, "a file where a folder on the way to it should be: not read")]
+                fds.append(_open_folder(folder, fds[-1]))  # a link swapped in since is refused
+            info = os.stat(name, dir_fd=fds[-1], follow_symlinks=False)
+        except FileNotFoundError:
+            return False, []
+        except OSError as error:
+            return False, [(shown, _unreadable(error))]
+        why = _why_not(info, MAX_PROGRESS_BYTES, "a progress file")
+        if why is None and os.path.lexists(dest):
+            why = f"the learner's folder already holds {dest.name} (a folder of katas?): not copied"
+        why = why or _copy_file(name, fds[-1], dest, MAX_PROGRESS_BYTES, "a progress file")
+        return (why is None), ([] if why is None else [(shown, why)])
+    finally:
+        for fd in reversed(fds):
+            os.close(fd)
 
 
 def _copy_folder(dir_fd: int, parts: tuple, dest: Path, skipped: list) -> int:
@@ -424,17 +483,20 @@ def _swap_in(built: Path, target: Path) -> None:
 
 
 def collect_learner(hub_homes: Path, home_name: str, target: Path) -> tuple:
-    """Copy one learner's katas from ``hub_homes/home_name`` into a fresh folder ``target``
-    (replacing an earlier copy whole). Returns (notebooks copied, skipped pairs)."""
+    """Copy one learner's katas and progress file from ``hub_homes/home_name`` into a fresh folder
+    ``target`` (replacing an earlier copy whole). Returns (notebooks copied, skipped pairs,
+    whether a progress file was copied)."""
     built = Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX, dir=target.parent))
     try:
         copied, skipped = copy_katas(hub_homes, home_name, built)
+        has_progress, missed = copy_progress(hub_homes, home_name, built / PROGRESS_COPY)
+        skipped += missed
         seal(built)
         _swap_in(built, target)
     except BaseException:
         remove_tree(built)
         raise
-    return copied, skipped
+    return copied, skipped, has_progress
 
 
 def collect(hub_homes: Path, submissions: Path) -> Collected:
@@ -455,16 +517,18 @@ def collect(hub_homes: Path, submissions: Path) -> Collected:
         _check_no_foreign_learners(submissions, ours, learners)
         _remove_leftovers(submissions)
         _write_marker(submissions, sorted(set(ours) | set(learners)))  # before any folder appears
-        notebooks, empty = 0, []
+        notebooks, empty, progress = 0, [], []
         for learner, home_name in homes:
-            copied, missed = collect_learner(hub_homes, home_name, submissions / learner)
+            copied, missed, has_progress = collect_learner(hub_homes, home_name, submissions / learner)
             notebooks += copied
             skipped += missed
             if copied == 0:
                 empty.append(learner)
+            if has_progress:
+                progress.append(learner)
     finally:
         os.close(lock)
     earlier = sorted(name for name in set(ours) - set(learners)
                      if os.path.lexists(submissions / name))
     return Collected(learners=learners, notebooks=notebooks, skipped=sorted(skipped),
-                     submissions=submissions, empty=empty, earlier=earlier)
+                     submissions=submissions, empty=empty, earlier=earlier, progress=progress)

@@ -11,43 +11,21 @@ order, and checks the function.
 What a notebook *claims* is never read: outputs, execution counts, metadata and tags play no
 part, so forged outputs or edited tags change nothing.
 
-A statement's names come from :mod:`symtable`: what it binds at module level, what it uses
-when it runs (``now``), and what the functions it defines use when they are called
-(``later``; resolved at the time of the check, like in the notebook).
+A statement's names (what it binds, what it uses now and later) come from
+:mod:`helpers.exercises.statements`, which ``solution()`` uses too.
 """
 from __future__ import annotations
 
 import ast
 import re
-import symtable
 from dataclasses import dataclass, field
 from typing import Optional
+
+from helpers.exercises.statements import analyse, closure, module_level_nodes
 
 # Cell magics whose body is ordinary Python that runs (timed or captured); other cell magics
 # (%%bash, %%writefile, %%html, ...) are not Python and their cells are left out.
 PYTHON_CELL_MAGICS = ("time", "capture", "prun")  # not %%timeit: it runs its body in a function
-
-
-@dataclass
-class Statement:
-    """One top-level statement of a code cell.
-
-    ``cell`` is the 1-based number of the code cell among the notebook's code cells (what
-    the learner sees as the cell order, independent of execution counts); ``index`` its
-    position in the cell's module body.
-    """
-
-    cell: int
-    index: int
-    node: ast.stmt
-    defines: frozenset
-    now: frozenset    # names used while the statement runs
-    later: frozenset  # names used inside functions it defines, when they are called
-    defines_function: frozenset = frozenset()  # names bound by def or assignment (not import)
-
-    @property
-    def key(self) -> tuple:
-        return (self.cell, self.index)
 
 
 @dataclass
@@ -102,61 +80,6 @@ def _ipython_to_python(source: str) -> str:
         return source
 
 
-def _names(tree: symtable.SymbolTable) -> tuple:
-    """(defined, used now, used later) for a module-level symbol table."""
-    defines, now, later = set(), set(), set()
-    for symbol in tree.get_symbols():
-        if symbol.is_assigned() or symbol.is_imported():
-            defines.add(symbol.get_name())
-        if symbol.is_referenced():
-            now.add(symbol.get_name())
-
-    def walk(table, deferred):
-        for child in table.get_children():
-            child_deferred = deferred or (child.get_type() == "function"
-                                          and child.get_name() not in ("listcomp", "setcomp",
-                                                                       "dictcomp", "genexpr"))
-            for symbol in child.get_symbols():
-                if symbol.is_global() and (symbol.is_referenced() or symbol.is_assigned()):
-                    (later if child_deferred else now).add(symbol.get_name())
-            walk(child, child_deferred)
-
-    walk(tree, False)
-    return defines, now, later
-
-
-def _analyse(cell: int, index: int, node: ast.stmt, python: str) -> Statement:
-    text = ast.unparse(node)
-    defines, now, later = _names(symtable.symtable(text, f"cell {cell}", "exec"))
-    for inner in _module_level_nodes(node):  # `total += x` uses total, which symtable does not say
-        if isinstance(inner, ast.AugAssign) and isinstance(inner.target, ast.Name):
-            now.add(inner.target.id)
-    function_names = set()
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        function_names.add(node.name)
-    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        function_names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return Statement(cell, index, node, frozenset(defines), frozenset(now), frozenset(later),
-                     frozenset(function_names))
-
-
-def _module_level_nodes(node: ast.AST):
-    """Every node of a statement that runs at module level (not inside a def, lambda or class)."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # only what the def itself evaluates
-        stack = [*node.decorator_list, node.args, *([node.returns] if node.returns else [])]
-    elif isinstance(node, ast.ClassDef):
-        stack = [*node.decorator_list, *node.bases, *node.keywords]
-    else:
-        stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                stack.append(child)
-
-
 def parse_cells(sources: list) -> list:
     """Code cells (their source texts, in notebook order) -> list of CodeCell with statements."""
     cells = []
@@ -170,7 +93,7 @@ def parse_cells(sources: list) -> list:
         else:
             for index, node in enumerate(module.body):
                 try:
-                    cell.statements.append(_analyse(number, index, node, python))
+                    cell.statements.append(analyse(number, index, node))
                 except (SyntaxError, ValueError, RecursionError):
                     continue  # symtable refused what ast accepted (rare): the statement is left out
         cells.append(cell)
@@ -187,7 +110,7 @@ def cell_filename(number: int) -> str:
 # --------------------------------------------------------------------------- #
 def _calls_check(node: ast.stmt, exercise: str) -> bool:
     """True when the statement calls check("exercise", ...) at module level."""
-    for inner in _module_level_nodes(node):
+    for inner in module_level_nodes(node):
         if (isinstance(inner, ast.Call) and isinstance(inner.func, (ast.Name, ast.Attribute))
                 and (inner.func.id if isinstance(inner.func, ast.Name) else inner.func.attr) == "check"
                 and inner.args and isinstance(inner.args[0], ast.Constant)
@@ -233,27 +156,7 @@ def needed_for(cells: list, exercise: str) -> Needed:
                       message=f"the notebook has no function {exercise}: its cell is missing or "
                               f"was renamed (the exercise's cell starts with `def {exercise}(`).")
 
-    def last_definition(name: str, before: int) -> Optional[int]:
-        for i in range(before - 1, -1, -1):
-            if name in statements[i].defines:
-                return i
-        return None
-
-    chosen, todo = set(), [answers[-1]]
-    while todo:
-        i = todo.pop()
-        if i in chosen:
-            continue
-        chosen.add(i)
-        statement = statements[i]
-        for name in statement.now:
-            found = last_definition(name, i)
-            if found is not None:
-                todo.append(found)
-        for name in statement.later:
-            found = last_definition(name, checkpoint)
-            if found is not None:
-                todo.append(found)
+    chosen = closure(statements, answers[-1], checkpoint)
     keys = sorted(statements[i].key for i in chosen)
     assert all(k in position for k in keys)
     return Needed(exercise, statements=keys)

@@ -57,14 +57,12 @@ class Course:
 
 def course() -> Course:
     """The course as the checker's registry knows it."""
-    import textwrap
-
     from helpers.exercises.core import GENERIC_MISTAKES, all_exercises, all_mistakes
 
     registered = all_exercises()
     lessons = {e.notebook[:2]: e.notebook for e in registered}
     exercises = [(e.notebook, e.name) for e in sorted(registered, key=lambda e: e.notebook)]
-    hints = {e.name: textwrap.dedent(e.hint).strip() for e in registered}
+    hints = {e.name: e.hint_levels[0] for e in registered}  # the first level: what a learner sees first
     messages = {mid: text for mid, text in GENERIC_MISTAKES.items()}
     messages.update({m.id: m.message for _, m in all_mistakes()})
     return Course(lessons, exercises, hints, messages)
@@ -218,6 +216,7 @@ def _worker_env(workdir: Path) -> dict:
     env.update(HOME=str(workdir), TMPDIR=str(workdir), MPLBACKEND="Agg", PYTHONHASHSEED="0",
                PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1", PYTHONPATH=str(Path(helpers.__file__).resolve().parent.parent),
+               CNN_KATAS_PROGRESS="off",  # grading is not the learner practising: record nothing
                MPLCONFIGDIR=str(workdir / ".matplotlib"))
     return env
 

@@ -525,3 +525,108 @@ def test_the_grader_reads_a_collected_class(tmp_path):
     rows = [r for r in read_csv(tmp_path / "report" / "results.csv")
             if r["notebook"] == f"ana/{KATA}/02_logits_and_softmax.ipynb"]
     assert [r["status"] for r in rows] == ["not attempted", "not attempted"]
+
+
+# --- the learners' progress files ------------------------------------------------------------
+
+PROGRESS = ".local/share/cnn-output-katas/progress.jsonl"
+
+
+def _progress_line(exercise: str, status: str, mistake=None) -> str:
+    return json.dumps({"progress": 1, "time": "2026-12-01T10:00:00.000Z", "course": "0.1.0",
+                       "notebook": "02_logits_and_softmax", "exercise": exercise, "status": status,
+                       "mistake": mistake, "seconds": 0.1}) + "\n"
+
+
+def test_each_learners_progress_file_is_copied_beside_their_katas(homes, tmp_path):
+    from helpers.progress import progress_of, read_records
+
+    text = _progress_line("softmax", "incorrect", "softmax.overflow") + _progress_line("softmax", "correct")
+    write(homes / "jupyter-ana" / PROGRESS, text, mtime=1_700_000_300)
+    write(homes / "carl" / PROGRESS, _progress_line("softmax", "error"))  # no kata, but progress
+    got = collect(homes, tmp_path / "class")
+    copy = tmp_path / "class/ana/progress.jsonl"
+    assert copy.read_text() == text and copy.stat().st_mtime == 1_700_000_300
+    assert stat.S_IMODE(copy.stat().st_mode) == FILE_MODE
+    assert got.progress == ["ana", "carl"] and got.skipped == [] and got.empty == ["carl"]
+    assert not (tmp_path / "class/ben/progress.jsonl").exists()
+    assert "copied the progress file of 2 learners (<learner>/progress.jsonl)" in got.summary()
+    assert [e.state for e in progress_of(read_records(copy)).exercises() if e.exercise == "softmax"] == ["correct"]
+
+
+def test_a_progress_file_cut_short_by_a_kernel_writing_is_copied_and_read(homes, tmp_path):
+    from helpers.progress import read_records
+
+    write(homes / "ben" / PROGRESS, _progress_line("softmax", "correct") + '{"progress": 1, "ti')
+    collect(homes, tmp_path / "class")
+    assert [r["status"] for r in read_records(tmp_path / "class/ben/progress.jsonl")] == ["correct"]
+
+
+@pytest.mark.parametrize("where", [".local", ".local/share", ".local/share/cnn-output-katas",
+                                   PROGRESS])
+def test_a_progress_file_behind_a_link_is_not_followed(homes, tmp_path, where):
+    secret = write(tmp_path / "secret" / ".local/share/cnn-output-katas/progress.jsonl", "TOPSECRET")
+    target = tmp_path / "secret" / where
+    link = homes / "ben" / where
+    link.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(target, link)
+    got = collect(homes, tmp_path / "class")
+    assert got.skipped == [(f"ben/{PROGRESS}", "a symbolic link: not followed")]
+    assert got.progress == [] and not (tmp_path / "class/ben/progress.jsonl").exists()
+    assert secret.read_text() == "TOPSECRET"
+
+
+def test_a_progress_file_that_is_too_big_hard_linked_or_a_fifo_is_not_copied(homes, tmp_path, monkeypatch):
+    monkeypatch.setattr(collect_module, "MAX_PROGRESS_BYTES", 100)
+    write(homes / "jupyter-ana" / PROGRESS, "x" * 101)
+    write(homes / "ben" / ".local/share/cnn-output-katas/other", "y")
+    os.link(homes / "ben" / ".local/share/cnn-output-katas/other", homes / "ben" / PROGRESS)
+    write(homes / "carl" / "essay.txt")
+    (homes / "carl" / ".local/share/cnn-output-katas").mkdir(parents=True)
+    os.mkfifo(homes / "carl" / PROGRESS)
+    write(homes / "dora" / ".local/share", "a file, not a folder")
+    got = collect(homes, tmp_path / "class")
+    assert got.skipped == [
+        (f"ben/{PROGRESS}", "a file with 2 hard links (it may be a link to a file elsewhere): not copied"),
+        (f"carl/{PROGRESS}", "a FIFO (named pipe): not read"),
+        (f"dora/{PROGRESS}", "a file where a folder on the way to it should be: not read"),
+        (f"jupyter-ana/{PROGRESS}", "101 bytes, more than the 100 a progress file may have: not copied")]
+    assert got.progress == [] and not list((tmp_path / "class").rglob("progress.jsonl"))
+
+
+def test_a_folder_of_katas_named_progress_jsonl_wins_over_the_progress_file(homes, tmp_path):
+    write(homes / "ben" / "progress.jsonl" / "03_top_k_and_labels.ipynb")
+    write(homes / "ben" / PROGRESS, _progress_line("softmax", "correct"))
+    got = collect(homes, tmp_path / "class")
+    assert (tmp_path / "class/ben/progress.jsonl/03_top_k_and_labels.ipynb").is_file()
+    assert got.progress == [] and got.skipped == [
+        (f"ben/{PROGRESS}", "the learner's folder already holds progress.jsonl (a folder of katas?): "
+                            "not copied")]
+
+
+def test_collecting_again_brings_the_progress_file_up_to_date(homes, tmp_path):
+    write(homes / "ben" / PROGRESS, _progress_line("softmax", "incorrect"))
+    collect(homes, tmp_path / "class")
+    with open(homes / "ben" / PROGRESS, "a") as handle:
+        handle.write(_progress_line("softmax", "correct"))
+    collect(homes, tmp_path / "class")
+    assert (tmp_path / "class/ben/progress.jsonl").read_text() == (homes / "ben" / PROGRESS).read_text()
+    (homes / "ben" / PROGRESS).unlink()
+    assert collect(homes, tmp_path / "class").progress == []
+    assert not (tmp_path / "class/ben/progress.jsonl").exists()
+
+
+def test_the_grader_ignores_a_collected_progress_file(tmp_path):
+    from helpers.grade.runner import grade
+
+    homes = tmp_path / "home"
+    kata = homes / "jupyter-ana" / KATA / "02_logits_and_softmax.ipynb"
+    kata.parent.mkdir(parents=True)
+    shutil.copy2(KATA_02, kata)
+    write(homes / "jupyter-ana" / PROGRESS, _progress_line("softmax", "correct"))
+    collect(homes, tmp_path / "class")
+    graded = grade(tmp_path / "class", tmp_path / "report", jobs=1, progress=False)
+    assert graded.learners == ["ana"]
+    rows = read_csv(tmp_path / "report" / "results.csv")
+    assert {r["notebook"] for r in rows} == {"", f"ana/{KATA}/02_logits_and_softmax.ipynb"}  # "": missing
+    assert "progress.jsonl" not in (tmp_path / "report" / "report.html").read_text()

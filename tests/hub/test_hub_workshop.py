@@ -129,6 +129,7 @@ def workshop(tmp_path_factory):
     collected = collect(base / "homes", base / "submissions")
     graded = grade(base / "submissions", base / "report", jobs=2, progress=False)
     return {"answers": answers, "executed": executed, "graded": graded, "collected": collected,
+            "submissions": base / "submissions",
             "leftovers": leftovers, "spawn_seconds": spawn_seconds, "homes": base / "homes"}
 
 
@@ -167,3 +168,13 @@ def test_kernels_talked_over_unix_sockets_in_the_learners_home(workshop):
     # deploy/jupyter_server_config.py: TCP port picks collide when many learners start kernels
     for learner in workshop["answers"]:
         assert (workshop["homes"] / learner / ".jk").is_dir(), learner
+
+
+def test_collect_brought_every_learners_progress_file(workshop):
+    # the learners' own checks, in their kernels, recorded into their homes (helpers.progress)
+    from helpers.progress import class_progress
+
+    assert workshop["collected"].progress == sorted(workshop["answers"])
+    rows = {row.split()[0]: row for row in class_progress(workshop["submissions"]).splitlines()[1:]}
+    assert set(rows) == set(workshop["answers"])
+    assert "softmax.overflow" in rows["ben"]
