@@ -28,6 +28,13 @@ OKABE_ITO = np.array([
     (204, 121, 167),  # reddish purple
 ], dtype=np.uint8)
 
+# The shapes world's classes, in helpers.shapes.CLASS_NAMES order (background, red_circle,
+# blue_circle, red_square, blue_square, red_triangle, blue_triangle), one Okabe-Ito colour each:
+# background black, the red shapes warm (vermillion, orange, reddish purple) and the blue ones cool
+# (sky blue, blue, bluish green), so that a colour says which family a shape belongs to. Notebooks 05
+# (label maps) and 06 (detections) both use it.
+SHAPES_PALETTE = OKABE_ITO[[0, 6, 2, 1, 5, 7, 3]]
+
 TAB10 = np.array([
     (31, 119, 180),   # blue
     (255, 127, 14),   # orange

@@ -51,3 +51,16 @@ def test_colour_blind_safe_palettes_stay_apart():
 def test_deuteranopia_keeps_grey_grey():
     grey = np.uint8([[0, 0, 0], [128, 128, 128], [255, 255, 255]])
     assert np.abs(simulate_deuteranopia(grey).astype(int) - grey).max() <= 1
+
+
+def test_the_shapes_palette_has_a_colour_per_shapes_class_warm_for_red_cool_for_blue():
+    from helpers.palettes import OKABE_ITO, SHAPES_PALETTE
+    from helpers.shapes import CLASS_NAMES
+
+    assert len(SHAPES_PALETTE) == len(CLASS_NAMES)
+    assert SHAPES_PALETTE[0].tolist() == [0, 0, 0]
+    assert len({tuple(c) for c in SHAPES_PALETTE.tolist()}) == len(CLASS_NAMES)
+    assert all(tuple(c) in {tuple(o) for o in OKABE_ITO.tolist()} for c in SHAPES_PALETTE.tolist())
+    warm, cool = {(213, 94, 0), (230, 159, 0), (204, 121, 167)}, {(86, 180, 233), (0, 114, 178), (0, 158, 115)}
+    for name, colour in zip(CLASS_NAMES[1:], SHAPES_PALETTE[1:].tolist()):
+        assert tuple(colour) in (warm if name.startswith("red") else cool), name
