@@ -11,15 +11,46 @@
     4. HWC -> CHW and stack: (N, 3, H, W) float32
 
 Resizing uses ``cv2.INTER_AREA`` when shrinking and ``cv2.INTER_LINEAR`` when enlarging.
+
+Every function checks its image first (an ndarray of the documented shape with at least one
+row and one column; :func:`preprocess` takes uint8 only, the resizes take the dtypes
+``cv2.resize`` takes) and its sizes (whole numbers >= 1), and raises an error naming the
+value and what to do. No function makes a picture of more than
+:data:`helpers.images.MAX_PIXELS` pixels: a resize that would (a 1 x 100000 strip whose
+short side goes to 256 is 256 x 25600000) raises :class:`helpers.images.ImageTooLarge`.
 """
 from __future__ import annotations
 
+import math
+import operator
 from typing import Sequence
 
 import cv2
 import numpy as np
 
+from .images import check_pixel_count
+from .images import check_image_array
+
 LETTERBOX_FILL = 114  # gray padding value used by YOLO-style letterboxing
+#: The dtypes cv2.resize works on (it refuses bool, int8, int32, int64 and float16).
+RESIZABLE_DTYPES = tuple(np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.float32, np.float64))
+
+
+def _image(image, where, channels=(None, 1, 3, 4), dtypes=RESIZABLE_DTYPES):
+    return check_image_array(image, where, channels=channels, dtypes=dtypes)
+
+
+def _output_size(size, where) -> tuple[int, int]:
+    """``size`` as (width, height): two whole numbers >= 1, at most MAX_PIXELS pixels."""
+    try:
+        width, height = (operator.index(value) for value in size)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: size must be (width, height), two whole numbers of pixels, "
+                        f"got {size!r}") from None
+    if width < 1 or height < 1:
+        raise ValueError(f"{where}: size must be at least 1 x 1 pixels (width, height), got {size!r}")
+    check_pixel_count(width, height, f"{where}: the {width}x{height} result")
+    return width, height
 
 
 def _interpolation(scale: float) -> int:
@@ -28,7 +59,18 @@ def _interpolation(scale: float) -> int:
 
 
 def resize_short_side(image: np.ndarray, short: int) -> np.ndarray:
-    """Resize (H, W, C) so that min(H, W) == ``short``, keeping the aspect ratio."""
+    """Resize (H, W, C) so that min(H, W) == ``short``, keeping the aspect ratio.
+
+    Raises :class:`helpers.images.ImageTooLarge` when the result would have more than
+    MAX_PIXELS pixels (a very long strip: crop it first, or use a preset that stretches).
+    """
+    image = _image(image, "resize_short_side")
+    try:
+        short = operator.index(short)
+    except TypeError:
+        raise TypeError(f"resize_short_side: short must be a whole number of pixels, got {short!r}") from None
+    if short < 1:
+        raise ValueError(f"resize_short_side: short must be at least 1 pixel, got {short}")
     height, width = image.shape[:2]
     scale = short / min(height, width)
     size = (max(short, round(width * scale)), max(short, round(height * scale)))
@@ -36,6 +78,8 @@ def resize_short_side(image: np.ndarray, short: int) -> np.ndarray:
         size = (size[0], short)
     else:
         size = (short, size[1])
+    check_pixel_count(*size, f"resize_short_side: a {width}x{height} image with its short side "
+                             f"resized to {short}")
     return cv2.resize(image, size, interpolation=_interpolation(scale))
 
 
@@ -45,7 +89,8 @@ def center_crop(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     An odd leftover puts the extra pixel on the right/bottom side of the discarded part
     (``top = (H - height) // 2``). Raises ``ValueError`` when the image is too small.
     """
-    width, height = size
+    image = _image(image, "center_crop", dtypes=None)
+    width, height = _output_size(size, "center_crop")
     h, w = image.shape[:2]
     if h < height or w < width:
         raise ValueError(f"cannot crop {width}x{height} out of an image of {w}x{h}")
@@ -60,6 +105,8 @@ def resize_short_side_center_crop(image: np.ndarray, short: int, size: tuple[int
 
 def stretch(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize to exactly ``size`` = (width, height), ignoring the aspect ratio."""
+    image = _image(image, "stretch")
+    size = _output_size(size, "stretch")
     h, w = image.shape[:2]
     scale = min(size[0] / w, size[1] / h)
     return cv2.resize(image, size, interpolation=_interpolation(scale))
@@ -72,7 +119,8 @@ def letterbox(image: np.ndarray, size: tuple[int, int], fill: int = LETTERBOX_FI
     scale factor applied to the image, and the left/top padding in pixels. A point
     (x, y) in ``boxed`` is ``((x - pad_x) / gain, (y - pad_y) / gain)`` in the original.
     """
-    width, height = size
+    image = _image(image, "letterbox", channels=(3,))
+    width, height = _output_size(size, "letterbox")
     h, w = image.shape[:2]
     gain = min(width / w, height / h)
     new_w, new_h = max(1, round(w * gain)), max(1, round(h * gain))
@@ -101,10 +149,13 @@ def as_image_list(images) -> list[np.ndarray]:
     """Accept one (H, W, 3) image or a sequence of them; return a list of (H, W, 3) arrays."""
     if isinstance(images, np.ndarray):
         if images.ndim == 3:
-            return [images]
-        if images.ndim == 4:
-            return list(images)
-        raise ValueError(f"expected an (H, W, 3) image or a list of them, got an array of shape {images.shape}")
+            images = [images]
+        elif images.ndim == 4:
+            if not len(images):
+                raise ValueError(f"got a batch of 0 images (shape {images.shape})")
+            images = list(images)
+        else:
+            raise ValueError(f"expected an (H, W, 3) image or a list of them, got an array of shape {images.shape}")
     images = list(images)
     if not images:
         raise ValueError("got an empty list of images")
@@ -112,6 +163,9 @@ def as_image_list(images) -> list[np.ndarray]:
         shape = getattr(image, "shape", None)
         if shape is None or len(shape) != 3 or shape[2] != 3:
             raise ValueError(f"image {i} has shape {shape}; expected (H, W, 3) BGR (use helpers.load_image)")
+        if shape[0] == 0 or shape[1] == 0:
+            raise ValueError(f"image {i} has shape {tuple(shape)}, which has no pixels: check the slice or "
+                             "crop that made it")
     return images
 
 
@@ -124,9 +178,15 @@ def normalize_pixels(image: np.ndarray, preset) -> np.ndarray:
 
 
 def preprocess(images: np.ndarray | Sequence[np.ndarray], preset) -> np.ndarray:
-    """One BGR uint8 image or a list of them -> the preset's (N, 3, H, W) float32 blob."""
+    """One BGR uint8 image or a list of them -> the preset's (N, 3, H, W) float32 blob.
+
+    Images must be uint8 0-255 (as :func:`helpers.load_image` gives): a float image is
+    refused with a TypeError naming its range (floats in [0, 1]: convert them with
+    :func:`helpers.images.to_bgr_uint8`), because the preset's mean and scale are in 0-255 units.
+    """
     planes = []
-    for image in as_image_list(images):
+    for i, image in enumerate(as_image_list(images)):
+        image = _image(image, f"preprocess (image {i})", channels=(3,), dtypes=(np.uint8,))
         resized = resize_for_preset(image, preset)
         if preset.swap_rb:
             resized = cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
@@ -158,17 +218,29 @@ def blob_from_image(image, scalefactor=1.0, size=None, mean=(0, 0, 0), swap_rb=F
           (keeping its aspect ratio) and cuts out the centre.
     Returns a (1, 3, height, width) float32 array: ``(pixel - mean) * scalefactor``.
     """
+    if image is None:
+        raise TypeError("blob_from_image got None instead of an image: did cv2.imread fail?")
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"blob_from_image expects an (H, W, 3) colour image, got shape {image.shape}; "
                          f"convert grey or BGRA images with cv2.cvtColor first")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"blob_from_image got an image of shape {image.shape}, which has no pixels")
+    if image.dtype not in RESIZABLE_DTYPES:
+        raise TypeError(f"blob_from_image takes the dtypes cv2.resize takes (uint8, uint16, int16, float32, "
+                        f"float64), got {image.dtype}: convert with image.astype(np.uint8) for 0-255 values")
     mean = _three_numbers(mean, "mean")
+    if not math.isfinite(scalefactor):
+        raise ValueError(f"scalefactor must be a finite number, got {scalefactor!r}")
     height, width = image.shape[:2]
-    out_w, out_h = (width, height) if size is None else size
+    out_w, out_h = (width, height) if size is None else _output_size(size, "blob_from_image")
     if (out_w, out_h) != (width, height):
         if crop:
             # Resize so that the image covers the target, then cut out the centre.
             factor = float(np.float32(max(out_w / width, out_h / height)))  # float32, as in OpenCV
+            check_pixel_count(round(width * factor), round(height * factor),
+                              f"blob_from_image: a {width}x{height} image resized to cover {out_w}x{out_h} "
+                              f"(crop=True)")
             image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
             top = int(0.5 * (image.shape[0] - out_h))
             left = int(0.5 * (image.shape[1] - out_w))
@@ -215,6 +287,8 @@ def blob_to_image(blob, mean=(0, 0, 0), scalefactor=1.0, swap_rb=False):
                          f"for a batch, pass blob[i:i + 1]")
     if scalefactor == 0:
         raise ValueError("scalefactor 0 cannot be undone")
+    if not math.isfinite(scalefactor):
+        raise ValueError(f"scalefactor must be the finite number the blob was made with, got {scalefactor!r}")
     pixels = blob.transpose(1, 2, 0) / np.float32(scalefactor) + _three_numbers(mean, "mean")
     if swap_rb:
         pixels = pixels[..., ::-1]
