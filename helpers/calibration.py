@@ -26,6 +26,12 @@ from .probabilities import looks_like_probabilities, softmax
 
 # fit_temperature searches T in this range (both ends are far from any sensible T).
 T_MIN, T_MAX = 0.05, 20.0
+# At most this many bins (each bin costs a few arrays of n_bins floats): far more than any
+# sample fills, and a bound on memory for a mistyped n_bins.
+MAX_BINS = 100_000
+# At most this many bootstrap resamples, and this many Newton steps in fit_platt.
+MAX_RESAMPLES = 100_000
+MAX_PLATT_STEPS = 10_000
 
 
 # --------------------------------------------------------------------------- #
@@ -43,6 +49,49 @@ def _labels_for(labels, n_rows: int, n_classes: int, who: str) -> np.ndarray:
     return labels
 
 
+def _int_in_range(value, who: str, name: str, low: int, high: int) -> int:
+    """``value`` as a Python int in [low, high]: TypeError for a float, bool or str, else ValueError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: {name} must be an int, got {value!r} ({type(value).__name__})")
+    if not low <= value <= high:
+        raise ValueError(f"{who}: {name} must be at least {low} and at most {high}, got {name}={value}")
+    return int(value)
+
+
+def _n_bins_for(n_bins, who: str) -> int:
+    """``n_bins`` as a Python int in [1, MAX_BINS], or a TypeError / ValueError naming it."""
+    return _int_in_range(n_bins, who, "n_bins", 1, MAX_BINS)
+
+
+def _real_number(value, who: str, name: str) -> float:
+    """A real scalar (int, float, NumPy scalar or 0-d array; not bool or str) as a Python float."""
+    array = np.asarray(value)
+    if array.ndim != 0 or array.dtype.kind not in "iuf":  # signed and unsigned integers, floats
+        raise TypeError(f"{who}: {name} must be one real number (an int or a float), "
+                        f"got {value!r} ({type(value).__name__})")
+    return float(array)
+
+
+def _temperature_for(temperature, who: str) -> float:
+    """The temperature as a Python float, finite and > 0."""
+    temperature = _real_number(temperature, who, "the temperature")
+    if not (np.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"{who}: the temperature must be a finite number > 0, got {temperature}; "
+                         f"T > 1 softens and T < 1 sharpens, while T <= 0 would reverse or break the "
+                         f"ranking (fit_temperature finds a sensible T)")
+    return temperature
+
+
+def _divided(logits: np.ndarray, temperature: float, who: str) -> np.ndarray:
+    """logits / T, refused when that overflows to inf (a T so small it is no temperature)."""
+    with np.errstate(over="ignore"):
+        scaled = logits / temperature
+    if not np.isfinite(scaled).all():
+        raise ValueError(f"{who}: logits / T overflows to inf with T = {temperature:g}: that T is far too "
+                         f"small; use a T in a sensible range such as [{T_MIN}, {T_MAX}]")
+    return scaled
+
+
 def _probabilities_for(probs, labels, who: str) -> tuple[np.ndarray, np.ndarray]:
     """Validated (N, C) float64 probabilities and (N,) labels."""
     probs = np.asarray(probs, dtype=np.float64)
@@ -57,17 +106,24 @@ def _probabilities_for(probs, labels, who: str) -> tuple[np.ndarray, np.ndarray]
 
 def _logits_for(logits, labels, who: str) -> tuple[np.ndarray, np.ndarray]:
     """Validated (N, C) float64 logits and (N,) labels; probabilities are refused."""
+    logits = _checked_logits(logits, who, ndims=(2,))
+    return logits, _labels_for(labels, logits.shape[0], logits.shape[1], who)
+
+
+def _checked_logits(logits, who: str, ndims=(2,)) -> np.ndarray:
+    """Validated float64 logits of ``ndims`` dimensions: finite, non-empty, not probabilities."""
     logits = np.asarray(logits, dtype=np.float64)
-    if logits.ndim != 2 or logits.shape[0] == 0:
-        raise ValueError(f"{who}: logits must be a non-empty (N, C) array, got shape {logits.shape}")
+    if logits.ndim not in ndims or logits.size == 0:
+        wanted = " or ".join({1: "(C,)", 2: "(N, C)"}[n] for n in ndims)
+        raise ValueError(f"{who}: logits must be a non-empty {wanted} array, got shape {logits.shape}")
     if not np.isfinite(logits).all():
         raise ValueError(f"{who}: the logits contain NaN or inf ({np.isnan(logits).sum()} NaN): "
                          f"the model's output is broken upstream; fix that before calibrating")
-    if looks_like_probabilities(logits, axis=1, atol=1e-6):
+    if looks_like_probabilities(logits, axis=-1, atol=1e-6):
         raise ValueError(f"{who} needs logits, but every row lies in [0, 1] and sums to 1: these "
                          f"look like probabilities (softmax output). Pass the raw scores from "
                          f"before the softmax (or np.log(probs) if probabilities are all you have).")
-    return logits, _labels_for(labels, logits.shape[0], logits.shape[1], who)
+    return logits
 
 
 def top_label(probs, labels) -> tuple[np.ndarray, np.ndarray]:
@@ -86,19 +142,15 @@ def top_label(probs, labels) -> tuple[np.ndarray, np.ndarray]:
 def reliability_bins(confidences, correct, n_bins=15):
     """Mean confidence, accuracy and size of each of ``n_bins`` right-closed bins.
 
-    confidences: (N,) floats in [0, 1]; correct: (N,) bool (or 0/1).
+    confidences: (N,) floats in [0, 1], no NaN; correct: (N,) bool (or 0/1);
+    n_bins: an int from 1 to MAX_BINS (100 000).
     Bin m (1..M) holds the confidences in ((m - 1) / M, m / M]: 1.0 falls in the
     last bin and a confidence equal to an edge falls in the bin below it.
     Returns (bin_confidence, bin_accuracy, bin_count): two (M,) float64 arrays
     (NaN for an empty bin) and one (M,) int64 array of counts.
     """
-    confidences = np.asarray(confidences, dtype=np.float64)
-    correct = np.asarray(correct, dtype=np.float64)
-    if confidences.shape != correct.shape or confidences.ndim != 1:
-        raise ValueError(f"confidences and correct must be two (N,) arrays, "
-                         f"got shapes {confidences.shape} and {correct.shape}")
-    if confidences.size and (confidences.min() < 0 or confidences.max() > 1):
-        raise ValueError("confidences must be probabilities in [0, 1]; apply softmax to logits first")
+    n_bins = _n_bins_for(n_bins, "reliability_bins")
+    confidences, correct = _confidences_for(confidences, correct, "reliability_bins")
     # Upper edges 1/M, 2/M, ..., 1. arange / M rounds every edge correctly (linspace does not).
     upper_edges = np.arange(1, n_bins + 1) / n_bins
     # side="left" finds the first edge >= the confidence: the edge that closes its bin.
@@ -110,13 +162,37 @@ def reliability_bins(confidences, correct, n_bins=15):
     return bin_confidence, bin_accuracy, bin_count
 
 
+def _confidences_for(confidences, correct, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) float64 confidences in [0, 1] without NaN, and (N,) float64 correctness of 0 or 1."""
+    confidences = np.asarray(confidences, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
+    if confidences.shape != correct.shape or confidences.ndim != 1:
+        raise ValueError(f"{who}: confidences and correct must be two (N,) arrays, "
+                         f"got shapes {confidences.shape} and {correct.shape}")
+    nan = np.isnan(confidences)
+    if nan.any():  # NaN passes min/max checks and searchsorted puts it past the last bin
+        raise ValueError(f"{who}: {int(nan.sum())} of the {len(confidences)} confidences are NaN (the first "
+                         f"at index {int(np.argmax(nan))}): the model's output is broken upstream; "
+                         f"fix it (or drop those samples) before binning")
+    if confidences.size and (confidences.min() < 0 or confidences.max() > 1):
+        raise ValueError(f"{who}: confidences must be probabilities in [0, 1], got values from "
+                         f"{confidences.min():.3g} to {confidences.max():.3g}; apply softmax to logits first")
+    wrong = (correct != 0) & (correct != 1)  # NaN is neither
+    if wrong.any():
+        raise ValueError(f"{who}: correct must be True/False (or 0/1) per prediction, got "
+                         f"{float(correct[wrong][0])} at index {int(np.argmax(wrong))}; compute it as "
+                         f"predicted == labels")
+    return confidences, correct
+
+
 def expected_calibration_error(probs, labels, n_bins=15):
     """Top-label expected calibration error (Guo et al. 2017), a float in [0, 1].
 
     probs: (N, C) probabilities (softmax output, not logits); labels: (N,) int class ids.
     ECE = sum over bins of (bin size / N) * |bin accuracy - bin mean confidence|,
-    with the right-closed bins of ``reliability_bins``.
+    with the right-closed bins of ``reliability_bins``; n_bins: an int from 1 to 100 000.
     """
+    n_bins = _n_bins_for(n_bins, "expected_calibration_error")
     confidences, correct = top_label(probs, labels)
     bin_confidence, bin_accuracy, bin_count = reliability_bins(confidences, correct, n_bins)
     filled = bin_count > 0
@@ -126,6 +202,7 @@ def expected_calibration_error(probs, labels, n_bins=15):
 
 def maximum_calibration_error(probs, labels, n_bins=15):
     """Top-label MCE: the largest |accuracy - confidence| over the non-empty bins (a float)."""
+    n_bins = _n_bins_for(n_bins, "maximum_calibration_error")
     confidences, correct = top_label(probs, labels)
     bin_confidence, bin_accuracy, bin_count = reliability_bins(confidences, correct, n_bins)
     filled = bin_count > 0
@@ -145,10 +222,12 @@ def log_softmax(logits):
 def negative_log_likelihood(logits, labels, temperature=1.0):
     """Mean NLL, -log softmax(logits / T)[label], computed stably from (N, C) logits.
 
+    temperature: a finite number > 0 (anything else raises: T <= 0 is no temperature).
     Returns a float (nats per sample); lower is better, 0 is a perfect sure answer.
     """
+    temperature = _temperature_for(temperature, "negative_log_likelihood")
     logits, labels = _logits_for(logits, labels, "negative_log_likelihood")
-    log_probs = log_softmax(logits / temperature)
+    log_probs = log_softmax(_divided(logits, temperature, "negative_log_likelihood"))
     return float(-np.mean(log_probs[np.arange(len(labels)), labels]))
 
 
@@ -181,10 +260,16 @@ def fit_temperature(logits, labels):
 
 
 def apply_temperature(logits, temperature):
-    """(N, C) probabilities softmax(logits / T) as float64."""
-    if not temperature > 0:
-        raise ValueError(f"the temperature must be > 0, got {temperature}")
-    return softmax(np.asarray(logits, dtype=np.float64) / temperature, axis=-1)
+    """(N, C) probabilities softmax(logits / T) as float64.
+
+    logits: (N, C) (or one (C,) row) finite raw scores. Probabilities (every row in
+    [0, 1] summing to 1) raise ValueError: softmax(probs / T) is a double softmax.
+    If probabilities are all you have, pass np.log(probs): they are logits up to a
+    constant per row, which softmax ignores. temperature: a finite number > 0.
+    """
+    temperature = _temperature_for(temperature, "apply_temperature")
+    logits = _checked_logits(logits, "apply_temperature", ndims=(1, 2))
+    return softmax(_divided(logits, temperature, "apply_temperature"), axis=-1)
 
 
 # --------------------------------------------------------------------------- #
@@ -193,11 +278,15 @@ def apply_temperature(logits, temperature):
 def selective_prediction(probs, labels, threshold):
     """Coverage and accuracy when predictions with confidence below ``threshold`` are refused.
 
-    probs: (N, C) probabilities; labels: (N,) int class ids; threshold: a float.
+    probs: (N, C) probabilities; labels: (N,) int class ids; threshold: a float (not NaN).
     A prediction is kept when its top-class probability is >= threshold.
     Returns (coverage, accuracy) as Python floats: coverage = kept / N, accuracy =
     correct among the kept. When nothing is kept the accuracy is undefined: NaN.
     """
+    threshold = _real_number(threshold, "selective_prediction", "threshold")
+    if np.isnan(threshold):
+        raise ValueError("selective_prediction: the threshold is NaN, which keeps nothing (every comparison "
+                         "with NaN is False); pass a confidence such as 0.8")
     confidences, correct = top_label(probs, labels)
     kept = confidences >= threshold
     coverage = float(kept.mean())
@@ -229,11 +318,15 @@ def sigmoid(x):
 def fit_platt(scores, labels, steps=50):
     """Platt scaling: a, b such that sigmoid(a * score + b) is calibrated.
 
-    scores: (N,) raw binary scores (logits); labels: (N,) 0/1. Minimises the binary
-    NLL by Newton's method (a 1-D logistic regression). Returns (a, b) as floats.
+    scores: (N,) finite raw binary scores (logits); labels: (N,) 0/1 (or bool), both
+    classes present. Minimises the binary NLL by Newton's method (a 1-D logistic
+    regression) for ``steps`` steps (1 to 10 000). Returns (a, b) as floats.
+    Raises ValueError for labels other than 0/1 (map -1/+1 labels with labels == 1),
+    for constant scores, and for scores that separate the two classes perfectly:
+    there the NLL keeps falling as a grows, so no finite (a, b) minimises it.
     """
-    scores = np.asarray(scores, dtype=np.float64)
-    labels = np.asarray(labels, dtype=np.float64)
+    steps = _int_in_range(steps, "fit_platt", "steps", 1, MAX_PLATT_STEPS)
+    scores, labels = _platt_data(scores, labels)
     features = np.stack([scores, np.ones_like(scores)], axis=1)  # (N, 2)
     params = np.zeros(2)
     for _ in range(steps):
@@ -241,11 +334,47 @@ def fit_platt(scores, labels, steps=50):
         gradient = features.T @ (p - labels)
         hessian = features.T @ (features * (p * (1 - p))[:, None]) + 1e-9 * np.eye(2)
         params -= np.linalg.solve(hessian, gradient)
+    if not np.isfinite(params).all():
+        raise ValueError("fit_platt diverged (a or b is not finite); check that the scores are logits")
     return float(params[0]), float(params[1])
 
 
+def _platt_data(scores, labels) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) finite float64 scores and (N,) float64 labels of 0 and 1 with a finite Platt fit."""
+    who = "fit_platt"
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    if scores.ndim != 1 or labels.shape != scores.shape:
+        raise ValueError(f"{who}: scores and labels must be two (N,) arrays of the same length, "
+                         f"got shapes {scores.shape} and {labels.shape}")
+    if not np.isfinite(scores).all():
+        raise ValueError(f"{who}: the scores contain NaN or inf ({int(np.isnan(scores).sum())} NaN): "
+                         f"the model's output is broken upstream")
+    values = np.unique(labels)  # NaN is kept, and is not 0 or 1
+    if not np.isin(values, (0.0, 1.0)).all():
+        raise ValueError(f"{who}: labels must be 0 or 1 (1 = the positive class), got the values "
+                         f"{values[:6].tolist()}; for -1/+1 labels pass (labels == 1).astype(int)")
+    positive, negative = scores[labels == 1], scores[labels == 0]
+    if not (len(positive) and len(negative)):
+        raise ValueError(f"{who} needs both classes among the labels, got only {int(values[0])}s: "
+                         f"with one class the best fit sends b to infinity")
+    if scores.min() == scores.max():
+        raise ValueError(f"{who}: all {len(scores)} scores are equal ({scores[0]:g}), so the slope a "
+                         f"cannot be fitted: use scores that vary")
+    if positive.min() >= negative.max() or negative.min() >= positive.max():
+        raise ValueError(f"{who}: the scores separate the two classes perfectly (every label-1 score is on "
+                         f"one side of every label-0 score), so the NLL keeps falling as a grows and no "
+                         f"finite (a, b) minimises it. Fit on more validation data, where the classes overlap")
+    return scores, labels
+
+
 def bootstrap_ece(probs, labels, n_bins=15, n_resamples=1000, seed=0) -> np.ndarray:
-    """ECE of ``n_resamples`` bootstrap resamples (drawn with replacement), (n_resamples,) float64."""
+    """ECE of ``n_resamples`` bootstrap resamples (drawn with replacement), (n_resamples,) float64.
+
+    n_bins: an int from 1 to 100 000; n_resamples: an int from 1 to 100 000.
+    """
+    n_bins = _n_bins_for(n_bins, "bootstrap_ece")
+    n_resamples = _int_in_range(n_resamples, "bootstrap_ece", "n_resamples", 1, MAX_RESAMPLES)
     probs, labels = _probabilities_for(probs, labels, "bootstrap_ece")
     rng = np.random.default_rng(seed)
     n = len(labels)
@@ -284,6 +413,7 @@ def plot_reliability_diagram(ax, probs, labels, n_bins=15, title="Reliability di
     (above the bar: over-confident, inside it: under-confident); the dashed diagonal is
     perfect calibration. Returns the ECE, which is also written on the plot.
     """
+    n_bins = _n_bins_for(n_bins, "plot_reliability_diagram")
     confidences, correct = top_label(probs, labels)
     bin_confidence, bin_accuracy, bin_count = reliability_bins(confidences, correct, n_bins)
     filled = bin_count > 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.calibration import _confidences_for, _n_bins_for
 from helpers.detection import box_iou
 
 __all__ = [
@@ -126,13 +127,15 @@ def top_label_ece(confidences, correct, n_bins: int = 15) -> float:
     confidences: (N,) top-class probabilities in [0, 1]; correct: (N,) bool.
     Bins are right-closed, ((m - 1) / M, m / M], so a confidence of 1.0 falls in
     the last bin; ECE = sum over bins of |B_m| / N * |accuracy - mean confidence|.
+    NaN confidences, correct values other than 0/1 and an n_bins that is not an int
+    from 1 to 100 000 raise (as in ``helpers.calibration``).
     """
+    n_bins = _n_bins_for(n_bins, "top_label_ece")
     confidences = np.asarray(confidences, dtype=np.float64).reshape(-1)
     correct = np.asarray(correct, dtype=np.float64).reshape(-1)
     if confidences.shape != correct.shape or confidences.size == 0:
         raise ValueError(f"need equal, non-empty confidences and correct, got {confidences.shape} and {correct.shape}")
-    if confidences.min() < 0 or confidences.max() > 1:
-        raise ValueError("confidences must be probabilities in [0, 1]; apply softmax to logits first")
+    confidences, correct = _confidences_for(confidences, correct, "top_label_ece")
     edges = np.arange(1, n_bins + 1) / n_bins
     bins = np.searchsorted(edges, confidences, side="left")  # right-closed bins
     ece = 0.0

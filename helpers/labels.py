@@ -5,18 +5,28 @@ import numpy as np
 
 _SYNSET_ID = re.compile(r"^n\d{8}\s+")  # "n01440764 tench, Tinca tinca"
 _FILE_NAME = re.compile(r"\.(txt|names|labels|csv|json)$", re.IGNORECASE)
+# A label file's lines end in \n, \r\n or \r, and nothing else: str.splitlines also splits on
+# \v, \f, \x1c-\x1e, \x85, U+2028 and U+2029, which would make two classes of one line.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def top_k(probs, k=5):
     """The ``k`` largest values and their indices, largest first.
 
-    probs: (C,) or (N, C) array of probabilities or logits, without NaN.
+    probs: (C,) or (N, C) array of probabilities or logits (real numbers), without NaN.
+    k: an int from 1 to C (a float such as 2.0 raises TypeError: pass int(k)).
     Returns (indices, values): int64 indices and values of ``probs``' dtype, both of
     shape (k,) or (N, k). Equal values keep the lower index first.
     """
     probs = np.asarray(probs)
+    if probs.dtype.kind not in "biuf":  # bool, signed and unsigned integers, floats
+        raise TypeError(f"top_k expects real scores, got dtype {probs.dtype}")
     if probs.ndim not in (1, 2):
         raise ValueError(f"top_k expects a (C,) or (N, C) array, got shape {probs.shape}")
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        example = int(k) if isinstance(k, float) and k.is_integer() else 5
+        raise TypeError(f"top_k: k must be an int (how many classes to keep), got {k!r} "
+                        f"({type(k).__name__}); pass e.g. k={example}")
     classes = probs.shape[-1]
     if not 1 <= k <= classes:
         raise ValueError(f"k must be between 1 and the number of classes {classes}, got k={k}")
@@ -47,14 +57,19 @@ def parse_labels(text):
 
     text: the file's contents (not its path). Plain lines ("tench") are kept as they
     are, stripped of surrounding spaces; synset lines ("n01440764 tench, Tinca tinca")
-    give their first name ("tench"). Blank lines at the end are ignored; a blank line
-    before the last name raises ValueError, because it would shift every later index.
+    give their first name ("tench"). Lines end in "\\n", "\\r\\n" or "\\r" only: other
+    characters str.splitlines breaks on (form feed, vertical tab, U+0085, U+2028, ...)
+    stay inside the line, so one line is always one class. A leading byte-order mark
+    (U+FEFF, which Notepad writes) is dropped. Blank lines at the end are ignored; a
+    blank line before the last name raises ValueError, because it would shift every
+    later index. An empty text gives [].
     Returns a list of str.
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_labels expects the text of a label file (str), got {type(text).__name__}; "
                         f"read it first: Path(path).read_text()")
-    lines = text.rstrip().splitlines()
+    text = text.removeprefix("\ufeff").rstrip()  # a byte-order mark is no part of the first name
+    lines = _LINE_BREAK.split(text) if text else []
     if len(lines) == 1 and _FILE_NAME.search(lines[0].strip()):
         raise ValueError(f"parse_labels got {lines[0].strip()!r}, which looks like a file path: "
                          f"pass the file's text, e.g. parse_labels(Path(path).read_text())")
@@ -78,6 +93,9 @@ def decode_predictions(probs, labels, k=5):
     (class_index, label, probability) as plain Python int, str and float, best first.
     Raises ValueError when the number of labels differs from the number of classes.
     """
+    if isinstance(labels, (str, bytes)):
+        raise TypeError(f"decode_predictions: labels must be a list of class names, got the text "
+                        f"{labels[:40]!r}...; split it into names first: labels = parse_labels(text)")
     probs = np.asarray(probs)
     if probs.ndim == 1:
         probs = probs[np.newaxis]

@@ -1021,7 +1021,7 @@ register(Exercise(
     },
     hint=(
         """
-        Work line by line with str methods (rstrip, splitlines, strip, split), and spot a synset
+        Work line by line with str methods (rstrip, strip, split) and re.split, and spot a synset
         id (`n` and 8 digits) with a regular expression (the re module). Blank lines at the end
         are not classes; a blank line before the last name is an error.
         """,
@@ -1034,8 +1034,9 @@ register(Exercise(
            a plain line is kept as it is.
         """,
         """
-        `text.rstrip().splitlines()` (rstrip() with no argument also drops spaces, tabs and
-        '\\r'); `enumerate(lines, start=1)` numbers the lines; `re.match(r"n\\d{8}\\s", line)` spots a
+        `re.split(r"\\r\\n|\\r|\\n", text.rstrip())` splits at line ends only (rstrip() with no
+        argument also drops spaces, tabs and '\\r'; `str.splitlines()` would also split inside a name
+        at a form feed or U+2028 and shift every later class); `enumerate(lines, start=1)` numbers the lines; `re.match(r"n\\d{8}\\s", line)` spots a
         synset line. Its name is the text after the id and its space or tab, up to the first
         comma (a line without synonyms has none): split off the id, then `.split(",")[0]`.
         """,
@@ -1059,8 +1060,9 @@ register(Exercise(
                 detect=_whitespace_kept, example=_example_not_stripped),
         Mistake("parse_labels.last_name_dropped",
                 "the last name is missing: this file does not end with a newline, and text.split('\\n')[:-1] "
-                "(or dropping the last line) then drops a real name. Use text.rstrip().splitlines(), which "
-                "works with and without a final newline.",
+                "(or dropping the last line) then drops a real name. Strip the end first and then split at "
+                "line ends (text.rstrip(), then re.split(r'\\r\\n|\\r|\\n', ...)): that works with and without "
+                "a final newline.",
                 detect=_last_name_dropped, example=_example_no_final_newline),
         Mistake("parse_labels.synset_split_on_space",
                 "a tab follows the synset id here (as in TensorFlow's imagenet_metadata.txt), and you split the "
