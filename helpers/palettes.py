@@ -105,3 +105,55 @@ def smallest_colour_distance(palette, deuteranopia=False):
     distances = np.linalg.norm(lab[:, None, :].astype(np.float64) - lab[None, :, :], axis=-1)
     distances[np.diag_indices(len(palette))] = np.inf
     return float(distances.min())
+
+
+def as_uint8_palette(palette, name="palette", min_colours=1):
+    """Check a palette and return it as an (n, 3) uint8 array (a new array only when needed).
+
+    The rule: a palette is n colours of 3 **integers from 0 to 255** (a NumPy integer array
+    or a list of Python ints). Everything else is refused with an error that names the
+    shape, dtype and range, and says how to convert:
+
+    * floats (matplotlib's colours, ``plt.cm.tab10.colors``, are floats from 0 to 1; a
+      float array can also hold 0-255 values): the scale cannot be told from the values
+      (is ``[1.0, 1.0, 1.0]`` white or almost black?), so convert it yourself with
+      ``np.round(np.asarray(colours)[:, :3] * 255).astype(np.uint8)`` (0-1) or
+      ``np.asarray(colours).astype(np.uint8)`` (already 0-255);
+    * 4 columns (RGBA), a single colour of shape (3,), integers outside 0-255, bool,
+      strings, fewer than ``min_colours`` colours.
+
+    ``name`` is the argument's name used in the error (e.g. ``"palette"``, ``"colours"``).
+    """
+    try:
+        array = np.asarray(palette)
+    except ValueError as error:  # ragged lists: NumPy cannot make an array of them
+        raise ValueError(f"{name} must be an (n, 3) array of colours; {error}") from None
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"{name} must hold integer colour values 0-255, got dtype {array.dtype}; "
+                        "for colour names or hex strings use matplotlib.colors.to_rgb, then convert "
+                        "the 0-1 floats with np.round(np.asarray(colours) * 255).astype(np.uint8)")
+    if array.ndim == 1 and array.shape[0] in (3, 4):
+        raise ValueError(f"{name} must be (n, 3), got the single colour {array.tolist()} of shape "
+                         f"{array.shape}; wrap it in a list ([colour]) or use np.asarray(colour)[None]")
+    if array.ndim != 2 or array.shape[1] not in (3, 4):
+        raise ValueError(f"{name} must be an (n, 3) array, one RGB row per label, got shape {array.shape}")
+    if array.shape[1] == 4:
+        raise ValueError(f"{name} has 4 columns (RGBA, shape {array.shape}); keep the colour channels "
+                         f"with {name}[:, :3]")
+    if len(array) < min_colours:
+        raise ValueError(f"{name} has {len(array)} colours; at least {min_colours} are needed")
+    if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.complexfloating):
+        low, high = (float(np.nanmin(array.real)), float(np.nanmax(array.real))) if array.size else (0, 0)
+        hint = ("its values look like 0-1 floats (matplotlib's convention): convert with "
+                f"np.round({name} * 255).astype(np.uint8)" if 0 <= low and high <= 1 else
+                f"if its values are 0-255, convert with np.round({name}).astype(np.uint8)")
+        raise TypeError(f"{name} has dtype {array.dtype} with values from {low} to {high}; a palette holds "
+                        f"integers 0-255 (uint8) and floats are not converted (is 1.0 white or almost black?); "
+                        f"{hint}")
+    if array.dtype == np.uint8:
+        return array
+    if array.size and (array.min() < 0 or array.max() > 255):
+        bad = array.min() if array.min() < 0 else array.max()
+        raise ValueError(f"{name} holds the value {bad}: colour values go from 0 to 255 "
+                         f"(dtype {array.dtype}, values from {array.min()} to {array.max()})")
+    return array.astype(np.uint8)
