@@ -7,6 +7,8 @@ images from ``cv2.imread``). The helpers here do those conversions in one place.
 """
 from __future__ import annotations
 
+import numbers
+
 import cv2
 import numpy as np
 
@@ -36,9 +38,10 @@ def colours_per_class(labels, palette):
     """A colour for each distinct label: {label: (R, G, B) tuple of ints}.
 
     Distinct labels take the palette's colours in sorted order (repeating when
-    there are more labels than colours), so one class has one colour.
+    there are more labels than colours), so one class has one colour. The palette is
+    checked as draw_detections checks it: (n, 3) integers 0-255, floats 0-1 refused.
     """
-    palette = np.asarray(palette, dtype=np.uint8)
+    palette = _checked_palette(palette)
     return {label: tuple(int(c) for c in palette[k % len(palette)])
             for k, label in enumerate(sorted(set(labels)))}
 
@@ -55,7 +58,27 @@ def draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=
     The label moves down (inside the box) when there is no room above, and
     left or right so that it always stays inside the image. ``text_bgr`` is the
     text colour (default: black or white, whichever reads better on the box).
+
+    Colours are 3 numbers 0-255 in any form (a tuple, a list, a NumPy uint8 array or its
+    items): they are passed to OpenCV as a tuple of Python ints. A colour of floats 0-1,
+    a NaN anchor, a font_scale that is not > 0 or a thickness that is not a whole number
+    >= 1 is a ValueError naming it.
     """
+    colour_bgr = checked_colour(colour_bgr, "colour_bgr")
+    text_bgr = None if text_bgr is None else checked_colour(text_bgr, "text_bgr")
+    anchor = _checked_point(anchor, "anchor")
+    font_scale = float(font_scale) if isinstance(font_scale, numbers.Real) else font_scale
+    if not isinstance(font_scale, float) or not (np.isfinite(font_scale) and font_scale > 0):
+        raise ValueError(f"font_scale must be a number > 0 (drawing_scale(image.shape)[0]), got {font_scale!r}")
+    if (isinstance(thickness, bool) or not isinstance(thickness, numbers.Real)
+            or not float(thickness).is_integer() or thickness < 1):
+        raise ValueError(f"thickness must be a whole number >= 1 (OpenCV takes ints), got {thickness!r}: "
+                         "max(1, round(thickness))")
+    _draw_label(image, text, anchor, colour_bgr, font_scale, int(thickness), text_bgr)
+
+
+def _draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=None):
+    """draw_label once its arguments are known to be right (draw_detections checks them once)."""
     height, width = image.shape[:2]
     (text_w, text_h), baseline = cv2.getTextSize(text, FONT, font_scale, thickness)
     margin = max(1, thickness)
@@ -72,13 +95,59 @@ def draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=
                 text_bgr, thickness, cv2.LINE_AA)
 
 
+def checked_colour(colour, name="colour"):
+    """A colour as OpenCV takes it: a tuple of 3 Python ints 0-255, or an error naming the fix.
+
+    Accepts any 3 numbers 0-255: a tuple, a list, a NumPy array (uint8 or any integers) or
+    floats that are whole numbers (255.0). Floats with a fraction are refused (all in 0-1:
+    matplotlib's scale, multiply by 255 first), as are NaN, values out of 0-255 and other lengths.
+    """
+    try:
+        values = np.asarray(colour)
+    except Exception:
+        values = None
+    if values is None or values.dtype == object or values.shape != (3,):
+        shape = getattr(values, "shape", None)
+        advice = " (drop the alpha: colour[:3])" if shape == (4,) else ""
+        raise ValueError(f"{name} should be 3 numbers 0-255 (B, G, R), got {colour!r}{advice}")
+    numeric = np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)
+    if values.dtype == bool or not numeric:
+        raise ValueError(f"{name} should be 3 numbers 0-255, got dtype {values.dtype}: {colour!r}")
+    if np.issubdtype(values.dtype, np.floating):
+        if not np.isfinite(values).all():
+            raise ValueError(f"{name} is {values.tolist()}: NaN or inf is no colour")
+        if (values != np.round(values)).any():
+            fix = ("floats 0-1 (matplotlib's scale): use tuple(int(round(c * 255)) for c in colour)"
+                   if values.min() >= 0 and values.max() <= 1 else "round it: tuple(int(round(c)) for c in colour)")
+            raise ValueError(f"{name} is {values.tolist()}: OpenCV colours are whole numbers 0-255; {fix}")
+    if values.min() < 0 or values.max() > 255:
+        raise ValueError(f"{name} is {values.tolist()}: each value must be 0-255")
+    return tuple(int(c) for c in values.tolist())
+
+
+def _checked_point(point, name):
+    """(x, y) as Python numbers (whole ones as ints), or an error naming the point."""
+    try:
+        values = np.asarray(point, dtype=np.float64)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.shape != (2,):
+        raise ValueError(f"{name} should be 2 numbers (x, y) in pixels, got {point!r}")
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} is {values.tolist()}: NaN or inf is no position. Drop that detection first")
+    if np.abs(values).max() > 2**30:
+        raise ValueError(f"{name} is {values.tolist()}: far outside any image (OpenCV takes 32-bit ints)")
+    return tuple(int(v) if v.is_integer() else v for v in values.tolist())  # as given: _draw_label truncates
+
+
 def draw_detections(image, boxes, labels, scores, palette=None):
     """Draw boxes with "label score" captions on a copy of a BGR image.
 
     image: (H, W, 3) uint8 BGR. boxes: (N, 4) float corners (x1, y1, x2, y2) in pixels,
     x2 >= x1 and y2 >= y1 (clipped to the image). labels: N class names; scores: N
-    floats. palette: (n, 3) RGB colours, uint8 or ints 0-255 (default tab10), one per
-    class. Line width and font grow with the image; each label stays inside the image;
+    finite floats. palette: (n, 3) RGB colours, uint8 or ints 0-255 (default tab10), one per
+    class; floats are refused (0-1 ones, matplotlib's, would draw black). Line width and
+    font grow with the image; each label stays inside the image;
     its text is black or white, whichever reads better on the box colour.
     Returns a new (H, W, 3) uint8 image; the input is not changed. Bad arguments raise
     TypeError or ValueError saying what to fix (see :func:`checked_drawing_inputs`).
@@ -93,7 +162,7 @@ def draw_detections(image, boxes, labels, scores, palette=None):
     for (x1, y1, x2, y2), label, score in zip(corners.tolist(), labels, scores.tolist()):
         colour_bgr = colours[label][::-1]
         cv2.rectangle(out, (x1, y1), (x2, y2), colour_bgr, thickness)
-        draw_label(out, f"{label} {score:.2f}", (x1, y1), colour_bgr,
+        _draw_label(out, f"{label} {score:.2f}", (x1, y1), colour_bgr,
                    font_scale, max(1, thickness - 1), text_colours[label])
     return out
 
@@ -135,6 +204,8 @@ def _checked_image(image):
                          f"(H, W, 3): image.transpose(1, 2, 0)")
     if image.ndim != 3 or shape[2] != 3:
         raise ValueError(f"image should have shape (H, W, 3), one BGR image; got shape {shape}")
+    if image.size == 0:
+        raise ValueError(f"image has shape {shape}: no pixels to draw on. Check how it was loaded or cropped")
     if image.dtype != np.uint8:
         if np.issubdtype(image.dtype, np.floating):
             low, high = (float(image.min()), float(image.max())) if image.size else (0.0, 0.0)
@@ -186,6 +257,12 @@ def _checked_labels(labels, count):
                         f"{type(labels).__name__}") from None
     if len(labels) != count:
         raise ValueError(f"got {count} boxes but {len(labels)} labels: give one label per box")
+    for k, label in enumerate(labels):
+        try:
+            hash(label)
+        except TypeError:
+            raise TypeError(f"label {k} is {type(label).__name__} {label!r}: labels should be names (str) or "
+                            "class ids (int), one per box; for an array of ids pass ids.tolist()") from None
     return labels
 
 
@@ -197,6 +274,10 @@ def _checked_scores(scores, count):
     if values.ndim != 1 or len(values) != count:
         raise ValueError(f"got {count} boxes but scores of shape {values.shape}: give one score per box, "
                          f"a list or array of {count} numbers")
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ValueError(f"score in row {bad[0]} is {values[bad[0]]}: a caption would read 'nan'. Drop "
+                         "detections whose score is not finite before drawing")
     return values
 
 
@@ -212,7 +293,11 @@ def _checked_palette(palette):
         advice = " Drop the alpha column: palette[:, :3]." if colours.ndim == 2 and colours.shape[1] == 4 else ""
         raise ValueError(f"palette should have shape (n, 3), n >= 1 RGB colours; got shape "
                          f"{colours.shape}.{advice}")
+    if colours.dtype == bool:
+        raise ValueError("palette holds booleans: give uint8 or ints 0-255")
     if not np.issubdtype(colours.dtype, np.integer):
+        if np.issubdtype(colours.dtype, np.floating) and not np.isfinite(colours).all():
+            raise ValueError(f"palette holds NaN or inf: {colours.tolist()[:4]}; give uint8 or ints 0-255")
         if np.issubdtype(colours.dtype, np.floating) and colours.max() <= 1.0:
             raise ValueError("palette holds floats in 0-1 (matplotlib's colours?): give uint8 or ints 0-255, "
                              "e.g. (np.asarray(palette) * 255).round().astype(np.uint8)")

@@ -26,8 +26,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from .detection import box_iou, nms
-from .drawing import draw_detections, drawing_scale
+from .detection import _checked_fraction, box_iou, nms
+from .drawing import _checked_boxes, draw_detections, drawing_scale
 from .images import to_bgr_uint8
 from .letterbox import letterbox
 
@@ -48,6 +48,7 @@ class BlazeFaceConfig:
 
 
 BLAZEFACE = BlazeFaceConfig()
+MAX_ANCHORS = 10_000_000  # ssd_anchors refuses more (80 MB of float32 centres)
 FACE_COLOUR = np.array([0, 158, 115], np.uint8)  # RGB, Okabe-Ito bluish green: boxes of draw_faces
 
 
@@ -75,7 +76,11 @@ def ssd_anchors(input_size=128, strides=(8, 16, 16, 16), anchors_per_layer=2):
     anchors come together, and a centre is ((col + 0.5) / grid, (row + 0.5) / grid).
     Returns an (A, 2) float32 array of (x, y) in [0, 1]; A = 896 for the defaults
     (16x16 cells x 2 + 8x8 cells x 6).
+
+    input_size, every stride and anchors_per_layer must be whole numbers >= 1, a
+    stride at most input_size, and the anchors at most MAX_ANCHORS (10 million).
     """
+    _check_anchor_config(input_size, strides, anchors_per_layer)
     centres = []
     for stride, layers in itertools.groupby(strides):
         grid = input_size // stride
@@ -83,6 +88,34 @@ def ssd_anchors(input_size=128, strides=(8, 16, 16, 16), anchors_per_layer=2):
         cells = np.stack([(cols + 0.5) / grid, (rows + 0.5) / grid], axis=-1).reshape(-1, 2)
         centres.append(np.repeat(cells, len(list(layers)) * anchors_per_layer, axis=0))
     return np.concatenate(centres).astype(np.float32)
+
+
+def _whole(value, name, at_least=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < at_least:
+        raise ValueError(f"{name} must be a whole number >= {at_least}, got {value!r}")
+    return int(value)
+
+
+def _check_anchor_config(input_size, strides, anchors_per_layer):
+    input_size = _whole(input_size, "input_size")
+    per_layer = _whole(anchors_per_layer, "anchors_per_layer")
+    try:
+        strides = list(strides)
+    except TypeError:
+        raise ValueError(f"strides must be a sequence of whole numbers, e.g. (8, 16, 16, 16), "
+                         f"got {strides!r}") from None
+    if not strides:
+        raise ValueError("strides is empty: give one stride per anchor layer, e.g. (8, 16, 16, 16)")
+    total = 0
+    for stride in strides:
+        stride = _whole(stride, f"stride {stride!r} in strides")
+        if stride > input_size:
+            raise ValueError(f"stride {stride} is larger than input_size {input_size}: its grid would have no cells")
+        total += (input_size // stride) ** 2 * per_layer
+    if total > MAX_ANCHORS:
+        raise ValueError(f"input_size={input_size}, strides={tuple(strides)}, anchors_per_layer={per_layer} "
+                         f"make {total:,} anchors, past the limit of {MAX_ANCHORS:,}: is input_size in pixels "
+                         "(BlazeFace: 128) and are the strides right?")
 
 
 def decode_anchor_boxes(regressors, anchors, input_size=128):
@@ -96,6 +129,11 @@ def decode_anchor_boxes(regressors, anchors, input_size=128):
     """
     regressors = np.asarray(regressors, dtype=np.float32)
     anchors = np.asarray(anchors, dtype=np.float32)
+    if regressors.ndim != 2 or regressors.shape[1] < 4:
+        raise ValueError(f"regressors should have shape (N, K), K >= 4 (dx, dy, w, h, ...), got "
+                         f"{regressors.shape}: for BlazeFace's (1, 896, 16) output pass output[0]")
+    if anchors.ndim != 2 or anchors.shape[1] != 2:
+        raise ValueError(f"anchors should have shape (N, 2) (x, y centres, from ssd_anchors), got {anchors.shape}")
     if regressors.shape[0] != anchors.shape[0]:
         raise ValueError(f"regressors have shape {regressors.shape} but anchors have shape "
                          f"{anchors.shape}: there must be one anchor per row of regressors")
@@ -128,17 +166,43 @@ def weighted_nms(boxes, scores, iou_threshold=0.3, keypoints=None):
     with the top score. boxes: (N, 4) xyxy; scores: (N,); keypoints: None or (N, K, 2).
     Returns (boxes (M, 4) float32, scores (M,) float32, keypoints (M, K, 2) float32 or
     None), highest score first.
+
+    Scores are the weights, so they must be finite and >= 0 (probabilities); a group
+    whose scores are all 0 is averaged with equal weights (its score stays 0).
+    One score (and keypoint set) per box, finite boxes, an iou_threshold in [0, 1]:
+    anything else is a ValueError naming it.
     """
-    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    boxes = np.asarray(boxes, np.float64)
+    if boxes.size == 0:
+        boxes = boxes.reshape(0, 4)
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"boxes should have shape (N, 4) (x1, y1, x2, y2), got {boxes.shape}"
+                         + ("; for one box pass [box]" if boxes.shape == (4,) else ""))
     scores = np.asarray(scores, np.float64).reshape(-1)
+    if len(scores) != len(boxes):
+        raise ValueError(f"got {len(boxes)} boxes but {len(scores)} scores: give one score per box")
+    iou_threshold = _checked_fraction(iou_threshold, "iou_threshold", "boxes overlapping more are merged")
+    bad = np.flatnonzero(~np.isfinite(boxes).all(axis=1))
+    if bad.size:
+        raise ValueError(f"the box in row {bad[0]} is not finite: {boxes[bad[0]].tolist()}; drop such rows first")
+    bad = np.flatnonzero(~(np.isfinite(scores) & (scores >= 0)))
+    if bad.size:
+        raise ValueError(f"the score of box {bad[0]} is {scores[bad[0]]}: scores weight the average, so they must "
+                         "be finite and >= 0 (probabilities: apply sigmoid to logits first)")
     points = None if keypoints is None else np.asarray(keypoints, np.float64)
+    if points is not None:
+        if points.ndim != 3 or points.shape[0] != len(boxes) or points.shape[2] != 2:
+            raise ValueError(f"keypoints should have shape (N, K, 2) with N = {len(boxes)} boxes, got {points.shape}")
+        if not np.isfinite(points).all():
+            raise ValueError("keypoints hold NaN or inf: drop those detections first")
     remaining = np.argsort(-scores, kind="stable")
     out_boxes, out_scores, out_points = [], [], []
     while remaining.size:
         in_group = box_iou(boxes[remaining[:1]], boxes[remaining])[0] > iou_threshold
         in_group[0] = True  # the top box, even a degenerate one (IoU 0 with itself)
         group, remaining = remaining[in_group], remaining[~in_group]
-        weights = scores[group] / scores[group].sum()
+        total = scores[group].sum()
+        weights = scores[group] / total if total > 0 else np.full(len(group), 1 / len(group))
         out_boxes.append(weights @ boxes[group])
         out_scores.append(scores[group[0]])
         if points is not None:
@@ -214,7 +278,9 @@ def detect_faces_with_keypoints(image, score_threshold=0.5, resize="letterbox", 
     NMS), "plain" (keep the best box of each group) or "none" (every anchor above the
     threshold). Returns (boxes (N, 4) float32 xyxy, scores (N,) float32, keypoints
     (N, 6, 2) float32 (x, y)), in the image's pixels, highest score first.
+    score_threshold must be a number in [0, 1] (a NaN would silently find nothing).
     """
+    score_threshold = _checked_fraction(score_threshold, "score_threshold", "a face scoring at least it is kept")
     image = to_bgr_uint8(image)
     height, width = image.shape[:2]
     network_input, to_image = fit_to_input(image, resize)
@@ -254,9 +320,18 @@ def draw_faces(image, boxes, scores=None, keypoints=None):
     boxes: (N, 4) xyxy pixels; scores: (N,) or None (boxes without captions);
     keypoints: (N, K, 2) or None, drawn as red numbered dots (0 = the person's right eye;
     see BLAZEFACE.keypoint_names). Line width and font grow with the image.
+    Boxes or keypoints with NaN or inf are a ValueError naming the row.
     """
     image = to_bgr_uint8(image)
-    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    boxes = _checked_boxes(boxes)
+    if keypoints is not None:
+        keypoints = np.asarray(keypoints, np.float64)
+        if keypoints.size and keypoints.shape[-1] != 2:
+            raise ValueError(f"keypoints should have shape (N, K, 2) (x, y), got {keypoints.shape}")
+        bad = np.flatnonzero(~np.isfinite(keypoints.reshape(-1, 2)).all(axis=1))
+        if bad.size:
+            raise ValueError(f"keypoint {bad[0]} (in reading order) is not finite: "
+                             f"{keypoints.reshape(-1, 2)[bad[0]].tolist()}; drop such detections before drawing")
     font_scale, thickness = drawing_scale(image.shape)
     if scores is not None:
         out = draw_detections(image, boxes, ["face"] * len(boxes), scores, palette=FACE_COLOUR[None])
