@@ -56,10 +56,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-try:
-    import fcntl
-except ImportError:  # Windows: appends stay whole lines, without a lock
-    fcntl = None
+from .atomic import lock, read_at
+
 
 ENV = "CNN_KATAS_PROGRESS"
 OFF = "off"
@@ -198,10 +196,6 @@ def _line(notebook: str, exercise: str, result) -> bytes:
     return _dumps(record)
 
 
-def _lock(fd: int) -> None:
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-
 
 def _open_locked(path: Path, create: bool) -> Optional[int]:
     """A descriptor of ``path`` (appending), locked, and still the file at ``path`` once the lock
@@ -216,7 +210,7 @@ def _open_locked(path: Path, create: bool) -> Optional[int]:
                 raise
             return None
         try:
-            _lock(fd)
+            lock(fd)
             held = os.fstat(fd)
             try:
                 now = os.stat(path)
@@ -230,18 +224,12 @@ def _open_locked(path: Path, create: bool) -> Optional[int]:
         os.close(fd)  # replaced while we waited: open the new one
 
 
-def _read_at(fd: int, size: int, offset: int) -> bytes:
-    if hasattr(os, "pread"):
-        return os.pread(fd, size, offset)
-    os.lseek(fd, offset, os.SEEK_SET)
-    return os.read(fd, size)
-
 
 def _read_all(fd: int) -> bytes:
     size = os.fstat(fd).st_size
     chunks, offset = [], 0
     while offset < size:
-        chunk = _read_at(fd, min(1 << 20, size - offset), offset)
+        chunk = read_at(fd, min(1 << 20, size - offset), offset)
         if not chunk:
             break
         chunks.append(chunk)
@@ -252,7 +240,7 @@ def _read_all(fd: int) -> bytes:
 def _first_line_is_foreign(fd: int, size: int) -> bool:
     """A quick look before appending: is the file's first line something other than a record
     (or a record cut short)? The view reads the whole file."""
-    head = _read_at(fd, min(size, _FIRST_LINE_BYTES), 0)
+    head = read_at(fd, min(size, _FIRST_LINE_BYTES), 0)
     first, newline, _ = head.partition(b"\n")
     if not newline and size > _FIRST_LINE_BYTES:
         return True  # no line end in 64 KiB: not JSON lines of ours
@@ -338,7 +326,7 @@ def _append(path: Path, line: bytes) -> None:
             os.close(fd)
             fd = _open_locked(path, create=True)
             size = os.fstat(fd).st_size
-        if size and _read_at(fd, 1, size - 1) != b"\n":
+        if size and read_at(fd, 1, size - 1) != b"\n":
             line = b"\n" + line  # the last write was cut short: start on a line of our own
         written = os.write(fd, line)
         while written < len(line):  # a short write (a full disk); the lock keeps others out

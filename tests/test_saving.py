@@ -245,12 +245,16 @@ def test_a_file_holding_only_a_torn_line_is_emptied_before_appending(tmp_path):
 
 @pytest.mark.parametrize("chunk", [1, 3, 7, 65536])
 def test_cutting_the_torn_tail_across_read_chunks(tmp_path, chunk):
-    from helpers.saving import _cut_torn_tail
+    from helpers.saving import _repair_tail
 
     path = tmp_path / "m.jsonl"
     path.write_bytes(b'{"a": 1}\n{"b": 2}\n{"c": "a long half line without its end')
-    with open(path, "a+b") as handle, pytest.warns(UserWarning):
-        _cut_torn_tail(handle, path, chunk=chunk)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND)
+    try:
+        with pytest.warns(UserWarning):
+            assert _repair_tail(fd, path, chunk=chunk) == (18, b"")
+    finally:
+        os.close(fd)
     assert path.read_bytes() == b'{"a": 1}\n{"b": 2}\n'
 
 

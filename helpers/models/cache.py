@@ -52,24 +52,14 @@ class ChecksumMismatchError(ValueError):
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers never see a half-written file.
+    """Write ``data`` to ``path`` (its folder made if needed) so that readers never see a
+    half-written file: helpers.atomic.atomic_write_bytes, the one writer of the helpers
+    (unpredictable temporary name, never following a planted symlink, umask respected)."""
+    from helpers.atomic import atomic_write_bytes as write
 
-    The bytes go to a temporary file in the same folder, are flushed and fsync'ed, and
-    the temporary file is then renamed over ``path`` with ``os.replace`` (atomic on the
-    same file system). On any error the temporary file is removed.
-    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
+    write(path, data)
 
 
 def verify_sha256(path: str | Path, expected: str | None, fix: str) -> Path:
