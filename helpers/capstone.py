@@ -4,11 +4,27 @@
 
 Every readable image is classified in batches, its top-K is drawn on a copy that is
 saved (with label, confidence, model and time embedded) under ``out_dir/<safe label>/``,
-and a row goes into ``out_dir/catalog.sqlite``. Unreadable files are reported and
-skipped. The catalog is the record of what is done: a second run skips those images.
+and a row goes into ``out_dir/catalog.sqlite``. Every entry of the input folder is
+accounted for: classified, skipped as done before, or listed with the reason it was not
+(unreadable, refused, or not an image file at all). The catalog is the record of what is
+done: a second run skips those images, recognised by their file name *and* content.
+
+Limits, checked per image (one bad file never stops the run):
+
+* a file over :data:`MAX_FILE_BYTES` is not read;
+* a decoded image over ``helpers.images.MAX_PIXELS`` pixels (:data:`DEFAULT_MAX_PIXELS`
+  while helpers.images names none) is refused, and so is one whose resized copy would
+  be: a preset that resizes the short side (``resize="short_side_crop"``) makes a
+  1 x 100000 strip 256 x 25,600,000 before cropping it.
 """
 from __future__ import annotations
 
+import errno
+import hashlib
+import math
+import numbers
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -16,16 +32,36 @@ import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
-from .calibration import apply_temperature
-from .catalog import catalog_add, catalog_has, open_catalog
+from . import images as _images
+from .catalog import catalog_add, catalog_get, open_catalog
 from .drawing import FONT, draw_label, drawing_scale
 from .images import load_image
 from .labels import decode_predictions
-from .saving import check_image_id, safe_label_dirname, save_classified, utc_timestamp
+from .probabilities import softmax
+from .saving import FORMATS, MAX_NAME_BYTES, check_image_id, safe_label_dirname, save_classified, utc_timestamp
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
 CATALOG_NAME = "catalog.sqlite"
 LABEL_BGR = (40, 40, 40)
+#: Files larger than this are not read (a photo from a phone is 2-10 MB).
+MAX_FILE_BYTES = 512 * 2**20
+#: The pixel limit used while ``helpers.images`` defines no ``MAX_PIXELS`` (50 megapixels).
+DEFAULT_MAX_PIXELS = 50_000_000
+#: Tolerance of the check that a "probabilities" output lies in [0, 1] and sums to 1 per row.
+PROBABILITY_ATOL = 1e-3
+_HASH_CHUNK = 1 << 20
+_HASH_ID_CHARS = 16
+
+
+def max_pixels() -> int:
+    """The per-image pixel limit: ``helpers.images.MAX_PIXELS``, else :data:`DEFAULT_MAX_PIXELS`."""
+    return int(getattr(_images, "MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def _too_large_errors() -> tuple:
+    """The exception helpers.images raises for an image over its pixel limit (if it has one)."""
+    error = getattr(_images, "ImageTooLarge", None)
+    return (error,) if isinstance(error, type) and issubclass(error, BaseException) else ()
 
 
 def iter_batches(paths, batch_size):
@@ -41,13 +77,71 @@ def iter_batches(paths, batch_size):
     return [items[start:start + batch_size] for start in range(0, len(items), batch_size)]
 
 
-def list_images(in_dir) -> list:
-    """The image files directly inside ``in_dir`` (by suffix, hidden files skipped), sorted by name."""
+def why_not_an_image(path) -> str | None:
+    """None when ``path`` (an entry of the input folder) is an image file to classify;
+    otherwise the reason it is not: hidden, a folder, a FIFO, a socket or device, a
+    symbolic link loop, a dangling link, or a name without an image suffix.
+
+    A symbolic link to an image file counts as that image. Nothing is opened: a FIFO
+    is recognised by ``stat``, never read (reading one can wait forever).
+    """
+    path = Path(path)
+    if path.name.startswith("."):
+        return "hidden (its name starts with '.')"
+    try:
+        mode = path.stat().st_mode  # follows symbolic links
+    except OSError as error:
+        if path.is_symlink():
+            if error.errno == errno.ELOOP:
+                return "a symbolic link loop (it leads back to itself)"
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "?"
+            if error.errno in (errno.ENOENT, errno.ENOTDIR):
+                return f"a dangling symbolic link (to {target!r}, which does not exist)"
+            return f"a symbolic link to {target!r} that cannot be followed ({error.strerror})"
+        return f"cannot be examined ({error.strerror or error})"
+    if stat.S_ISDIR(mode):
+        return "a folder (only the files directly inside the input folder are classified)"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe), not a file: not opened, since reading one can wait forever"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        what = f"its suffix is {path.suffix!r}" if suffix else "it has no suffix"
+        return f"not an image file name ({what}; image suffixes: {', '.join(sorted(IMAGE_SUFFIXES))})"
+    return None
+
+
+def scan_folder(in_dir):
+    """Every entry directly inside ``in_dir``, sorted by name, sorted out.
+
+    Returns (images, ignored): the image file paths to classify, and a list of
+    (name, reason) for every other entry (see :func:`why_not_an_image`).
+    NotADirectoryError when ``in_dir`` is not a folder.
+    """
     in_dir = Path(in_dir)
     if not in_dir.is_dir():
         raise NotADirectoryError(f"{in_dir} is not a folder of images")
-    return sorted(p for p in in_dir.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+    found, ignored = [], []
+    for path in sorted(in_dir.iterdir(), key=lambda p: p.name):
+        reason = why_not_an_image(path)
+        if reason is None:
+            found.append(path)
+        else:
+            ignored.append((path.name, reason))
+    return found, ignored
+
+
+def list_images(in_dir) -> list:
+    """The image files directly inside ``in_dir`` (by suffix, hidden files skipped), sorted by name."""
+    return scan_folder(in_dir)[0]
 
 
 def image_id_for(path) -> str:
@@ -58,6 +152,71 @@ def image_id_for(path) -> str:
         return check_image_id(name)
     except ValueError:
         return safe_label_dirname(name)
+
+
+def content_id_for(image_id, sha256) -> str:
+    """The id of a photo whose name's id is taken by a different photo: the content's
+    hash goes before the extension ("IMG_0001.jpg" -> "IMG_0001-3f2a9c1b7d4e5a60.jpg")."""
+    stem, suffix = os.path.splitext(image_id)
+    tag = f"-{sha256[:_HASH_ID_CHARS]}{suffix}"
+    room = MAX_NAME_BYTES - len(tag.encode("utf-8"))
+    stem = stem.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip(". ")
+    try:
+        return check_image_id(stem + tag)
+    except ValueError:
+        return safe_label_dirname(stem + tag)
+
+
+class _FileTooLarge(ValueError):
+    pass
+
+
+def file_sha256(path, max_bytes=None) -> str:
+    """The SHA-256 (hex) of the regular file at ``path``, read in 1 MB chunks.
+
+    Opened without blocking and checked to be a regular file before reading (a FIFO
+    swapped in meanwhile is refused, not waited on). ValueError when the file is over
+    ``max_bytes`` (default :data:`MAX_FILE_BYTES`); OSError when it cannot be read.
+    """
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else int(max_bytes)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (it changed while the folder was read)")
+        if info.st_size > max_bytes:
+            raise _FileTooLarge(f"the file is {info.st_size:,} bytes, over the limit of {max_bytes:,} "
+                                "(helpers.capstone.MAX_FILE_BYTES): not read")
+        digest, total = hashlib.sha256(), 0
+        while chunk := handle.read(_HASH_CHUNK):
+            total += len(chunk)
+            if total > max_bytes:
+                raise _FileTooLarge(f"the file grew past the limit of {max_bytes:,} bytes while it was read")
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def size_problem(image, preset=None, limit=None) -> str | None:
+    """None when the (H, W, ...) ``image`` is within the pixel limit, else the reason.
+
+    limit: pixels (default :func:`max_pixels`). With a ``preset`` whose resize is
+    "short_side_crop", the copy resized to ``resize_short`` must be within the limit too.
+    """
+    limit = max_pixels() if limit is None else int(limit)
+    height, width = image.shape[:2]
+    if height * width > limit:
+        return (f"{width}x{height} = {height * width:,} pixels, over the limit of {limit:,} "
+                "(helpers.images.MAX_PIXELS): make a smaller copy first, e.g. with cv2.resize")
+    short = getattr(preset, "resize_short", None)
+    if getattr(preset, "resize", None) == "short_side_crop" and short and min(height, width) > 0:
+        long_side = math.ceil(short * max(height, width) / min(height, width))
+        if short * long_side > limit:
+            return (f"{width}x{height} is too long and thin: {preset.name}'s recipe resizes its short side "
+                    f"to {short}, which would make {short}x{long_side:,} = {short * long_side:,} pixels, "
+                    f"over the limit of {limit:,} (helpers.images.MAX_PIXELS); crop it to a less "
+                    "extreme shape first")
+    return None
 
 
 def annotate(image, top):
@@ -78,49 +237,219 @@ def annotate(image, top):
     return out
 
 
+def output_kind(model) -> str:
+    """What ``model.predict`` gives, from its preset: "logits" or "probabilities".
+
+    ``model.preset.output`` says it (helpers.models.PRESETS: "googlenet_caffe" ends in a
+    softmax layer, most others give logits). A model without a preset (your own object
+    with ``name``, ``labels`` and ``predict``) is read as giving logits. ValueError for a
+    preset that is not a classifier or whose output is neither.
+    """
+    preset = getattr(model, "preset", None)
+    if preset is None:
+        return "logits"
+    task = getattr(preset, "task", "classification")
+    if task != "classification":
+        raise ValueError(f"model {model.name!r} is a {task} model (its preset's task): classify_folder "
+                         "needs a classifier, e.g. load_model('efficientnet_lite0')")
+    kind = getattr(preset, "output", "logits")
+    if kind not in ("logits", "probabilities"):
+        raise ValueError(f"model {model.name!r}'s preset says its output is {kind!r}; classify_folder reads "
+                         "'logits' or 'probabilities' only")
+    return kind
+
+
+def output_to_probabilities(output, kind, temperature=1.0, name="the model", num_classes=None):
+    """(N, C) model output -> ((N, C) float64 probabilities, {row: why it is unusable}).
+
+    kind "logits": softmax(logits / temperature). kind "probabilities": used as they
+    are when temperature is 1, else softmax(log(p) / temperature), which is exactly
+    softmax(logits / temperature) of the logits the network's own softmax saw (log p
+    differs from them by one constant per row). No second softmax is ever applied.
+    A row with NaN (or, for logits, +inf or only -inf) is unusable: it is reported in
+    the dict, and its row of probabilities is zeros. ValueError when the output is not
+    (N, C) with C = ``num_classes``, or when "probabilities" are not: a row outside
+    [0, 1] or not summing to 1 (within PROBABILITY_ATOL) means the model does not give
+    what its preset says, and reading it either way would be a silent wrong answer.
+    """
+    out = np.asarray(output)
+    if out.ndim != 2 or out.dtype == bool or not np.issubdtype(out.dtype, np.number):
+        raise ValueError(f"{name}'s predict must return an (N, C) array of numbers, got shape {out.shape} "
+                         f"and dtype {out.dtype}")
+    if num_classes is not None and out.shape[1] != num_classes:
+        raise ValueError(f"{name} gives {out.shape[1]} scores per image but has {num_classes} labels: the "
+                         "label file does not belong to this model")
+    out = out.astype(np.float64)
+    probs, broken = np.zeros_like(out), {}
+    for i, row in enumerate(out):
+        if np.isnan(row).any():
+            broken[i] = f"{name}'s output for it has NaN: the model's output is broken for this image"
+            continue
+        if kind == "logits":
+            if np.isposinf(row).any() or np.isneginf(row).all():
+                broken[i] = f"{name}'s logits for it are +inf or all -inf: no probability can be read from them"
+                continue
+            probs[i] = softmax(row / temperature)
+            continue
+        low, high, total = row.min(), row.max(), row.sum()
+        if not (np.isfinite(row).all() and low >= -PROBABILITY_ATOL and high <= 1 + PROBABILITY_ATOL
+                and abs(total - 1) <= PROBABILITY_ATOL):
+            raise ValueError(
+                f"{name}'s preset says its output is probabilities, but row {i} has values from {low:.4g} "
+                f"to {high:.4g} summing to {total:.4g}; probabilities lie in [0, 1] and sum to 1. These "
+                "look like logits: the model does not give what its preset says (fix the model or its "
+                "preset's output); reading them either way would give wrong confidences")
+        p = np.clip(row, 0.0, 1.0)
+        if temperature == 1:
+            probs[i] = p
+        else:
+            with np.errstate(divide="ignore"):
+                probs[i] = softmax(np.log(p) / temperature)  # log 0 = -inf stays probability 0
+    return probs, broken
+
+
+def _checked_labels(model) -> list:
+    labels = getattr(model, "labels", None)
+    if labels is None:
+        raise ValueError(f"model {model.name!r} has no class names: classify_folder needs a classifier")
+    labels = list(labels)
+    if not labels:
+        raise ValueError(f"model {model.name!r} has an empty list of class names")
+    for index, label in enumerate(labels):
+        if not isinstance(label, str):
+            raise ValueError(f"model {model.name!r}: labels[{index}] is {label!r} ({type(label).__name__}), "
+                             "not a class name; every label must be a str")
+    return labels
+
+
+def _check_options(batch_size, k, temperature, fmt):
+    iter_batches([], batch_size)  # its ValueError names a bad batch_size
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive whole number (how many classes to keep), got {k!r}")
+    if (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
+            or not math.isfinite(temperature) or temperature <= 0):
+        raise ValueError(f"temperature must be a finite number > 0 (1.0 leaves the model's confidences as "
+                         f"they are), got {temperature!r}")
+    if str(fmt).lower() not in FORMATS:
+        raise ValueError(f"fmt must be one of {sorted(FORMATS)}, got {fmt!r}")
+
+
+def _plan(conn, base_id, digest, model_name, out_dir, claimed):
+    """("skip" | "redo" | "new", image_id) for a photo, or ("taken", None).
+
+    The same photo (same content, under its name's id or its content id) whose saved copy
+    is still there is skipped; whose copy was deleted is redone under the same id. A new
+    photo gets its name's id, or its content id when a different photo holds that name.
+    """
+    candidates = (base_id, content_id_for(base_id, digest))
+    rows = {c: None if c in claimed else catalog_get(conn, c, model_name) for c in candidates}
+    for candidate, row in rows.items():
+        if row is not None and row["content_sha256"] == digest:
+            saved = Path(out_dir) / row["path"] if row["path"] else None
+            return ("skip" if saved is not None and saved.is_file() else "redo"), candidate
+    for candidate, row in rows.items():
+        if row is None and candidate not in claimed:
+            return "new", candidate
+    return "taken", None
+
+
+#: Errors of one image's processing that are reported for that image while the run goes on.
+PER_IMAGE_ERRORS = (ValueError, cv2.error, MemoryError)
+
+
 def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1.0, fmt="png", progress=True):
     """Classify every image in ``in_dir``; save annotated copies and catalog rows in ``out_dir``.
 
     model: a classifier from ``helpers.models.load_model`` (``.predict`` gives (N, C)
-    logits, ``.labels`` names the classes). k: how many classes to draw and keep
+    scores, ``.labels`` names the classes). What the scores are comes from the model's
+    preset (``model.preset.output``): logits get a softmax, probabilities are used as
+    they are, never softmaxed twice (see :func:`output_to_probabilities`; a model
+    without a preset is read as giving logits). k: how many classes to draw and keep
     (at most the number of classes). temperature: divides the logits before the
     softmax; 1.0 leaves them as they are. Fit it on labelled data from your own domain
     (``helpers.calibration.fit_temperature``, kata 04): a temperature fitted elsewhere
-    does not carry over. Images already in the catalog for this model are skipped.
+    does not carry over.
 
-    Returns a dict: "classified" (a list of dicts: image_id, label, confidence,
-    top_k, path), "skipped" (ids done before), "unreadable" (a list of (file name,
-    reason)), "seconds", "images_per_second", "model", "temperature", "catalog".
+    Re-runs: an image is recognised by its file name *and* the SHA-256 of its bytes.
+    The same photo already in the catalog for this model is skipped, unless its saved
+    copy was deleted: then it is done again. A different photo with a name already
+    used (``day2/IMG_0001.jpg`` after ``day1/IMG_0001.jpg``) gets the id
+    ``IMG_0001-<16 hex digits of its hash>.jpg`` and is classified.
+
+    Per image, nothing stops the run: a file that cannot be read or decoded is
+    "unreadable"; a file over MAX_FILE_BYTES, an image over the pixel limit (see the
+    module docstring), or one the model, the drawing or the saving rejects with a
+    ValueError is "refused"; every other entry of ``in_dir`` (hidden, a folder, a
+    FIFO, a link loop, a dangling link, another suffix) is "ignored", with the reason.
+
+    Returns a dict: "classified" (a list of dicts: image_id, file, label, confidence,
+    top_k, path), "skipped" (ids done before), "unreadable", "refused" and "ignored"
+    (lists of (file name, reason)), "entries" (every entry's name -> "classified",
+    "skipped", "unreadable", "refused" or "ignored"), "seconds", "images_per_second",
+    "model", "temperature", "catalog".
     """
+    _check_options(batch_size, k, temperature, fmt)
+    labels = _checked_labels(model)
+    kind = output_kind(model)
+    k = min(int(k), len(labels))  # a 3-class model has no top 5
+    images, ignored = scan_folder(in_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    labels = model.labels
-    if labels is None:
-        raise ValueError(f"model {model.name!r} has no class names: classify_folder needs a classifier")
-    k = min(int(k), len(labels))  # a 3-class model has no top 5
     conn = open_catalog(out_dir / CATALOG_NAME)
-    summary = {"classified": [], "skipped": [], "unreadable": [], "model": model.name,
+    summary = {"classified": [], "skipped": [], "unreadable": [], "refused": [], "ignored": ignored,
+               "entries": {name: "ignored" for name, _ in ignored}, "model": model.name,
                "temperature": float(temperature), "catalog": out_dir / CATALOG_NAME}
-    todo = []
-    for path in list_images(in_dir):
-        image_id = image_id_for(path)
-        if catalog_has(conn, image_id, model.name):
-            summary["skipped"].append(image_id)
-        else:
-            todo.append((path, image_id))
-    start = time.perf_counter()
+
+    def report(outcome, name, reason):
+        summary[outcome].append((name, reason))
+        summary["entries"][name] = outcome
+
+    preset = getattr(model, "preset", None)
+    too_large = _too_large_errors()
+    todo, claimed = [], set()
     try:
+        for path in images:
+            try:
+                digest = file_sha256(path)
+            except _FileTooLarge as error:
+                report("refused", path.name, str(error))
+                continue
+            except OSError as error:
+                report("unreadable", path.name, f"could not read {path}: {error.strerror or error}")
+                continue
+            action, image_id = _plan(conn, image_id_for(path), digest, model.name, out_dir, claimed)
+            if action == "taken":
+                report("refused", path.name, "both its name's id and its content id are used by other "
+                       "photos in this catalog: rename the file")
+                continue
+            claimed.add(image_id)
+            if action == "skip":
+                summary["skipped"].append(image_id)
+                summary["entries"][path.name] = "skipped"
+            else:
+                todo.append((path, image_id, digest, action == "redo"))
+        start = time.perf_counter()
         with tqdm(total=len(todo), unit="img", desc="classifying", disable=not progress) as bar:
             for batch in iter_batches(todo, batch_size):
-                readable = []
-                for path, image_id in batch:
+                loaded = []
+                for item in batch:
+                    path = item[0]
                     try:
-                        readable.append((load_image(path), image_id))
-                    except (OSError, ValueError) as error:
-                        summary["unreadable"].append((path.name, str(error)))
-                if readable:
-                    summary["classified"] += _classify_batch(readable, model, labels, k, temperature,
-                                                             out_dir, fmt, conn)
+                        image = load_image(path)
+                    except too_large as error:
+                        report("refused", path.name, str(error))
+                        continue
+                    except (OSError, ValueError, cv2.error, MemoryError) as error:
+                        report("unreadable", path.name, str(error) or type(error).__name__)
+                        continue
+                    problem = size_problem(image, preset)
+                    if problem:
+                        report("refused", path.name, problem)
+                        continue
+                    loaded.append((item, image))
+                if loaded:
+                    _classify_batch(loaded, model, kind, labels, k, temperature, out_dir, fmt, conn,
+                                    summary, report)
                 bar.update(len(batch))
     finally:
         conn.close()
@@ -130,22 +459,63 @@ def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1
     return summary
 
 
-def _classify_batch(readable, model, labels, k, temperature, out_dir, fmt, conn):
+def _predict(model, images):
+    """The model's (N, C) output for ``images`` and {index: reason} for images it rejected.
+
+    One call for the whole batch; when that raises a per-image error, one call per image,
+    so one bad image costs only itself. Rejected images get rows of NaN.
+    """
+    try:
+        return np.asarray(model.predict(images)), {}
+    except PER_IMAGE_ERRORS as error:
+        if len(images) == 1:
+            return None, {0: f"{model.name} could not process it: {error}"}
+    rows, failed = [None] * len(images), {}
+    for index, image in enumerate(images):
+        try:
+            rows[index] = np.asarray(model.predict([image]))
+        except PER_IMAGE_ERRORS as error:
+            failed[index] = f"{model.name} could not process it: {error}"
+    good = [row for row in rows if row is not None]
+    if not good:
+        return None, failed
+    filler = np.full_like(good[0], np.nan, dtype=np.float64)
+    return np.concatenate([filler if row is None else row for row in rows]), failed
+
+
+def _classify_batch(loaded, model, kind, labels, k, temperature, out_dir, fmt, conn, summary, report):
     """Run one batch through the model, then save, and only then catalog, each image."""
-    images = [image for image, _ in readable]
-    probs = apply_temperature(model.predict(images), temperature)
-    results = []
-    for (image, image_id), top in zip(readable, decode_predictions(probs, labels, k)):
+    output, failed = _predict(model, [image for _, image in loaded])
+    if output is None:
+        for index, reason in failed.items():
+            report("refused", loaded[index][0][0].name, reason)
+        return
+    if output.ndim < 1 or output.shape[0] != len(loaded):
+        raise ValueError(f"{model.name}'s predict gave an output of shape {output.shape} for {len(loaded)} "
+                         "images: it must give one row per image")
+    probs, broken = output_to_probabilities(output, kind, temperature, model.name, len(labels))
+    broken.update(failed)
+    for index, ((path, image_id, digest, replace), image) in enumerate(loaded):
+        if index in broken:
+            report("refused", path.name, broken[index])
+            continue
+        top = decode_predictions(probs[index], labels, k)[0]
         _, label, confidence = top[0]
-        path = save_classified(annotate(image, top), label, confidence, image_id, out_dir, fmt,
-                               model_name=model.name)
+        try:
+            saved = save_classified(annotate(image, top), label, confidence, image_id, out_dir, fmt,
+                                    model_name=model.name)
+        except PER_IMAGE_ERRORS as error:
+            report("refused", path.name, f"could not be drawn on or saved: {error}")
+            continue
         record = {"image_id": image_id, "label": label, "confidence": confidence, "model": model.name,
-                  "path": str(path.relative_to(out_dir)),
-                  "timestamp": utc_timestamp()}
-        catalog_add(conn, record)  # last: a crash before this line means "not done", and a rerun redoes it
-        results.append({"image_id": image_id, "label": label, "confidence": confidence,
-                        "top_k": [(name, p) for _, name, p in top], "path": path})
-    return results
+                  "path": str(saved.relative_to(out_dir)), "timestamp": utc_timestamp(),
+                  "content_sha256": digest}
+        # last: a crash before this line means "not done", and a rerun redoes it
+        catalog_add(conn, record, replace=replace)
+        summary["classified"].append({"image_id": image_id, "file": path.name, "label": label,
+                                      "confidence": confidence, "top_k": [(name, p) for _, name, p in top],
+                                      "path": saved})
+        summary["entries"][path.name] = "classified"
 
 
 def images_per_second(model, images, batch_size=None, repeats=3):

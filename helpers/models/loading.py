@@ -155,8 +155,10 @@ class SyntheticClassifier(SyntheticModel):
 
     For each image, a seed from the image's bytes picks a group of related classes
     (for ImageNet, one of :data:`IMAGENET_THEMES`; otherwise three classes at random),
-    which get logits well above the rest; all other classes get low noise. The output
-    is logits, not probabilities: apply a softmax to read it as probabilities.
+    which get logits well above the rest; all other classes get low noise. It gives what
+    its preset says: logits for a preset whose output is logits, and their softmax for one
+    whose output is probabilities (googlenet_caffe), so that a stand-in teaches the same
+    handling as the real network.
     """
 
     LEAD_LOGITS = (9.0, 7.6, 6.6, 5.6, 4.8)  # before a small per-image jitter
@@ -181,6 +183,9 @@ class SyntheticClassifier(SyntheticModel):
         jitter = rng.uniform(-0.6, 0.6, len(leaders))
         for index, lead, extra in zip(leaders, self.LEAD_LOGITS, jitter):
             logits[index] = lead + extra
+        if self.preset.output == "probabilities":
+            exps = np.exp(logits - logits.max())
+            return (exps / exps.sum()).astype(np.float32)
         return logits.astype(np.float32)
 
 
