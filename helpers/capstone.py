@@ -12,9 +12,8 @@ done: a second run skips those images, recognised by their file name *and* conte
 Limits, checked per image (one bad file never stops the run):
 
 * a file over :data:`MAX_FILE_BYTES` is not read;
-* a decoded image over ``helpers.images.MAX_PIXELS`` pixels (:data:`DEFAULT_MAX_PIXELS`
-  while helpers.images names none) is refused, and so is one whose resized copy would
-  be: a preset that resizes the short side (``resize="short_side_crop"``) makes a
+* a decoded image over ``helpers.images.MAX_PIXELS`` pixels is refused, and so is one
+  whose resized copy would be: a preset that resizes the short side (``resize="short_side_crop"``) makes a
   1 x 100000 strip 256 x 25,600,000 before cropping it.
 """
 from __future__ import annotations
@@ -45,8 +44,6 @@ CATALOG_NAME = "catalog.sqlite"
 LABEL_BGR = (40, 40, 40)
 #: Files larger than this are not read (a photo from a phone is 2-10 MB).
 MAX_FILE_BYTES = 512 * 2**20
-#: The pixel limit used while ``helpers.images`` defines no ``MAX_PIXELS`` (50 megapixels).
-DEFAULT_MAX_PIXELS = 50_000_000
 #: Tolerance of the check that a "probabilities" output lies in [0, 1] and sums to 1 per row.
 PROBABILITY_ATOL = 1e-3
 _HASH_CHUNK = 1 << 20
@@ -54,14 +51,8 @@ _HASH_ID_CHARS = 16
 
 
 def max_pixels() -> int:
-    """The per-image pixel limit: ``helpers.images.MAX_PIXELS``, else :data:`DEFAULT_MAX_PIXELS`."""
-    return int(getattr(_images, "MAX_PIXELS", DEFAULT_MAX_PIXELS))
-
-
-def _too_large_errors() -> tuple:
-    """The exception helpers.images raises for an image over its pixel limit (if it has one)."""
-    error = getattr(_images, "ImageTooLarge", None)
-    return (error,) if isinstance(error, type) and issubclass(error, BaseException) else ()
+    """The per-image pixel limit: ``helpers.images.MAX_PIXELS``, read when used (it may be raised)."""
+    return int(_images.MAX_PIXELS)
 
 
 def iter_batches(paths, batch_size):
@@ -405,7 +396,6 @@ def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1
         summary["entries"][name] = outcome
 
     preset = getattr(model, "preset", None)
-    too_large = _too_large_errors()
     todo, claimed = [], set()
     try:
         for path in images:
@@ -436,7 +426,7 @@ def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1
                     path = item[0]
                     try:
                         image = load_image(path)
-                    except too_large as error:
+                    except _images.ImageTooLarge as error:
                         report("refused", path.name, str(error))
                         continue
                     except (OSError, ValueError, cv2.error, MemoryError) as error:

@@ -262,8 +262,7 @@ def test_pixel_limit_rule():
 def test_an_image_over_the_limit_is_refused_per_image(tmp_path, monkeypatch):
     src = _colour_folder(tmp_path, "in", {"small.png": (200, 10, 10)})
     _write(src / "big.png", (10, 200, 10), shape=(200, 300))
-    monkeypatch.setattr(capstone, "DEFAULT_MAX_PIXELS", 10_000)
-    monkeypatch.setattr(capstone._images, "MAX_PIXELS", 10_000, raising=False)
+    monkeypatch.setattr(capstone._images, "MAX_PIXELS", 10_000)
     summary = classify_folder(src, tmp_path / "out", FixedModel(PROBS), progress=False)
     assert [r["file"] for r in summary["classified"]] == ["small.png"]
     assert [n for n, _ in summary["refused"]] == ["big.png"]
