@@ -338,12 +338,7 @@ def _read_legacy(file: BinaryIO, budget: _Budget) -> Any:
     def new_storage(key: str, dtype: np.dtype, numel: int) -> Storage:
         if key not in storages:
             storages[key] = Storage(key, dtype, numel)
-        storage = storages[key]
-        if (storage.dtype, storage.numel) != (dtype, numel):
-            raise pickle.UnpicklingError(
-                f"storage {key!r} is announced as {storage.numel} x {storage.dtype} and as "
-                f"{numel} x {dtype}: the file is damaged")
-        return storage
+        return _announced_alike(storages[key], dtype, numel)
 
     obj = _restricted_load(reader, new_storage)
     keys = _restricted_load(reader)
@@ -371,6 +366,15 @@ def _read_legacy(file: BinaryIO, budget: _Budget) -> Any:
     return _materialise(obj, budget)
 
 
+def _announced_alike(storage: Storage, dtype: np.dtype, numel: int) -> Storage:
+    """``storage``, when a later reference announces it with the same dtype and size as before."""
+    if (storage.dtype, storage.numel) != (dtype, numel):
+        raise pickle.UnpicklingError(
+            f"storage {storage.key!r} is announced as {storage.numel} x {storage.dtype} and as "
+            f"{numel} x {dtype}: the file is damaged")
+    return storage
+
+
 def _read_zip(path: Path, budget: _Budget) -> Any:
     """Read the zip format (PyTorch >= 1.6 default)."""
     with zipfile.ZipFile(path) as archive:
@@ -382,12 +386,7 @@ def _read_zip(path: Path, budget: _Budget) -> Any:
 
         def load_storage(key: str, dtype: np.dtype, numel: int) -> Storage:
             if key in storages:
-                storage = storages[key]
-                if (storage.dtype, storage.numel) != (dtype, numel):
-                    raise pickle.UnpicklingError(
-                        f"storage {key!r} is announced as {storage.numel} x {storage.dtype} and as "
-                        f"{numel} x {dtype}: the file is damaged")
-                return storage
+                return _announced_alike(storages[key], dtype, numel)
             member = f"{prefix}data/{key}"
             try:
                 info = archive.getinfo(member)
