@@ -3,9 +3,10 @@ import dataclasses
 import hashlib
 import http.server
 import socket
-import threading
 
 import pytest
+
+from tests.local_http import serving
 
 from helpers.models import download as dl
 from helpers.models.cache import ChecksumMismatchError
@@ -37,12 +38,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Handler) as url:
+        yield url
 
 
 def leftovers(folder):

@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+from tests.local_http import serving
+
 from helpers.models import download as dl
 from helpers.models.presets import PRESETS, get_preset
 
@@ -112,12 +114,8 @@ def _slow_headers_server():
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Handler) as url:
+        yield url
 
 
 def leftovers(folder):
