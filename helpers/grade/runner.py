@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -287,7 +288,7 @@ def run_worker(job: dict, box: sandboxing.Sandbox, workroot: Path, label: str) -
     if current is not None:
         why = _death_message(process.returncode, timed_out, job["timeout"], job["cpu_seconds"],
                              _tail(stderr_path))
-    _remove_tree(workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
     return results, current, why
 
 
@@ -306,12 +307,6 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-def _remove_tree(folder: Path) -> None:
-    import shutil
-
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def grade_learner(job: LearnerJob, box: sandboxing.Sandbox, workroot: Path, limits: Limits) -> dict:
@@ -403,16 +398,6 @@ def grade(submissions, out=None, jobs: Optional[int] = None, timeout: float = DE
 
 
 def _progress(total: int, show: bool):
-    if show:
-        from tqdm.auto import tqdm
+    from tqdm.auto import tqdm
 
-        return tqdm(total=total, unit="learner", desc="grading", file=sys.stderr)
-
-    class Quiet:
-        def update(self, n):
-            pass
-
-        def close(self):
-            pass
-
-    return Quiet()
+    return tqdm(total=total, unit="learner", desc="grading", file=sys.stderr, disable=not show)
