@@ -562,8 +562,9 @@ register(Exercise(
                 "in index order. Sort -probs, which keeps every value distinct.",
                 detect=behaves_like("top_k", _one_minus), example=_one_minus),
         Mistake("top_k.ties_reversed",
-                "equal values come out highest index first. Reversing an ascending sort reverses the ties too: "
-                "sort the negated values with kind='stable' so ties keep the lower index first.",
+                "equal values come out highest index first. Reversing an ascending sort reverses the ties too "
+                "(and a sort that is not stable may order them so): sort the negated values with kind='stable' "
+                "so ties keep the lower index first.",
                 detect=_ties_reversed, example=_example_reversed_ties),
         Mistake("top_k.ties_order",
                 "your values are right, but equal values must keep the lower index first. NumPy's default sort "
@@ -1465,7 +1466,9 @@ def _example_ties_reversed(probs, labels, k=5):
 
 def _example_ties_unstable(probs, labels, k=5):
     p = _checked(probs, labels)
-    idx = np.argsort(-p, axis=1, kind="heapsort")[:, :k]  # not stable, like the default quicksort
+    # the k best found with np.argpartition (which picks any of equal values), then sorted by value
+    part = np.argpartition(-p, k - 1, axis=1)[:, :k]
+    idx = np.take_along_axis(part, np.argsort(-np.take_along_axis(p, part, 1), axis=1, kind="stable"), 1)
     return [[(int(i), labels[i], float(row[i])) for i in r] for row, r in zip(p, idx)]
 
 
@@ -1585,7 +1588,8 @@ register(Exercise(
                 detect=_least_likely, example=_example_least_likely),
         Mistake("decode_predictions.ties_reversed",
                 "equal probabilities come out highest index first: reversing an ascending sort "
-                "(np.argsort(p)[::-1]) reverses the ties too. Keep the lower index first, as top_k does: "
+                "(np.argsort(p)[::-1]) reverses the ties too, and a sort that is not stable may order them so. "
+                "Keep the lower index first, as top_k does: "
                 "np.argsort(-p, kind='stable'), or call top_k(probs, k).",
                 detect=_decode_ties_reversed, example=_example_ties_reversed),
         Mistake("decode_predictions.ties_order",
