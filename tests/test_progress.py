@@ -199,7 +199,7 @@ def test_a_course_update_keeps_records_of_exercises_it_no_longer_has(file, fake_
 
 def test_notebooks_writing_at_once_lose_nothing(file):
     """Four processes append 250 records each, at once."""
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    context = multiprocessing.get_context("spawn")  # fork in a threaded pytest can deadlock (Python 3.12 warns)
     start = context.Event()
     workers = [context.Process(target=_append_many, args=(str(file), n, 250, start)) for n in range(4)]
     for w in workers:
@@ -226,7 +226,7 @@ def _append_many(path: str, n: int, count: int, start) -> None:
 def test_a_foreign_file_found_by_writers_at_once_is_set_aside_once(file):
     file.parent.mkdir(parents=True)
     file.write_text("my notes\n")
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    context = multiprocessing.get_context("spawn")  # fork in a threaded pytest can deadlock (Python 3.12 warns)
     start = context.Event()
     workers = [context.Process(target=_append_many, args=(str(file), n, 50, start)) for n in range(3)]
     for w in workers:
