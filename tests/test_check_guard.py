@@ -5,6 +5,7 @@ exercises use Exercise.time_limit (10 s by default), stated in the message.
 """
 import re
 import threading
+import sys
 import time
 
 import numpy as np
@@ -61,6 +62,44 @@ def test_an_endless_loop_that_swallows_exceptions_is_stopped_too():
             except BaseException:   # a bare except: the watchdog stops it again
                 pass
     result = check("guard_double", stubborn)
+    assert result.mistake == "generic.timeout"
+
+
+def test_a_loop_inside_the_handler_that_swallowed_the_stop_is_stopped_too():
+    def loops_in_its_handler(x):
+        try:
+            while True:
+                pass
+        except BaseException:
+            while True:
+                pass
+
+    started = time.perf_counter()
+    result = check("guard_double", loops_in_its_handler)
+    assert result.mistake == "generic.timeout", result
+    assert time.perf_counter() - started < 10
+    assert check("guard_double", _double).passed
+
+
+def test_a_trace_function_set_before_the_check_is_set_again_after_a_stop():
+    def debugger(frame, event, arg):   # what pdb or coverage would have set
+        return None
+
+    def stubborn(x):
+        while True:
+            try:
+                while True:
+                    pass
+            except BaseException:
+                pass
+
+    old = sys.gettrace()
+    sys.settrace(debugger)
+    try:
+        result = check("guard_double", stubborn)
+        assert sys.gettrace() is debugger
+    finally:
+        sys.settrace(old)
     assert result.mistake == "generic.timeout"
 
 

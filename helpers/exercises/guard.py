@@ -2,8 +2,11 @@
 
 :func:`run_guarded` calls the function once and always comes back:
 
-- within ``time_limit`` seconds (a watchdog thread raises :class:`Stopped` inside the
-  call; on the main thread a SIGALRM also wakes a ``time.sleep``), and with at most
+- within ``time_limit`` seconds (a watchdog thread stops it with :class:`Stopped`: on the
+  main thread a SIGALRM whose handler raises it, which also wakes a ``time.sleep``, and a
+  trace function that stops again an ``except`` clause that caught it, so a loop around a
+  bare ``except: pass`` ends too; on another thread an asynchronous exception; never both
+  at once, which hangs CPython 3.11's interpreter (seen here)), and with at most
   ``memory_limit`` bytes of new resident memory (Linux, where ``/proc`` tells it);
 - with whatever the function printed captured and counted, not buried in the cell;
 - with every exception caught, ``SystemExit`` and ``GeneratorExit`` included. Only
@@ -19,6 +22,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -119,6 +123,9 @@ class _Watchdog:
         self.on_main = threading.current_thread() is threading.main_thread()
         self.use_signal = self.on_main and hasattr(signal, "pthread_kill") and hasattr(signal, "SIGALRM")
         self._old_handler = None
+        self._trapping = False
+        self._old_trace = None
+        self._entry = None   # the guarded call's own frame, once a stop has been trapped
         self._thread = threading.Thread(target=self._watch, name="check-watchdog", daemon=True)
 
     def __enter__(self) -> "_Watchdog":
@@ -137,8 +144,49 @@ class _Watchdog:
         return False
 
     def _on_signal(self, signum, frame):
-        if self.reason and not self.done.is_set():
-            raise Stopped(self.reason)
+        if not self.reason or self.done.is_set():
+            return
+        if self._entry is not None and not self._inside_call(frame):
+            return   # the stop is unwinding through the guard's own clean-up: let it finish
+        self._trap_handlers(frame)
+        raise Stopped(self.reason)
+
+    def _trap_handlers(self, frame) -> None:
+        """Make the learner's ``except`` clauses that catch a Stopped raise it again.
+
+        A stop raised inside ``while True: try: ... except: pass`` is caught by that
+        ``except``, and an asynchronous exception only lands inside the ``try`` again
+        (CPython 3.10 to 3.13 alike). A trace function sees each line the handler runs,
+        with the Stopped as the exception being handled, and raises it there: outside
+        the ``try`` it belongs to. Python unsets a trace function that raises, and the
+        watchdog sets it again with its next stop, which lands inside the innermost ``try``
+        again: so an ``except`` that swallows the stop inside another one that does too
+        is not stopped (the grader's worker process has a CPU limit for that).
+        Main thread only (it runs in the signal handler); ``finish`` restores the trace
+        function there was (a debugger's).
+        """
+        def tracer(traced, event, arg):
+            if self.done.is_set():
+                return None
+            if event == "line" and isinstance(sys.exc_info()[1], Stopped) and self._inside_call(traced):
+                raise Stopped(self.reason)
+            return tracer
+
+        if not self._trapping:
+            self._old_trace, self._trapping = sys.gettrace(), True
+        sys.settrace(tracer)
+        while frame is not None and frame.f_code is not run_guarded.__code__:
+            frame.f_trace = tracer   # frames already running; new ones get it from settrace
+            self._entry, frame = frame, frame.f_back
+
+    def _inside_call(self, frame) -> bool:
+        """Whether ``frame`` runs inside the guarded call (the learner's function or what it
+        called), not in the guard's own clean-up (a context manager's __exit__)."""
+        while frame is not None and frame.f_code is not run_guarded.__code__:
+            if frame is self._entry:
+                return True
+            frame = frame.f_back
+        return False
 
     def _over(self) -> Optional[str]:
         if time.perf_counter() - self.start > self.time_limit:
@@ -159,9 +207,10 @@ class _Watchdog:
                     if self.done.is_set():
                         return
                     self.reason = self.reason or reason
-                    _raise_in(self.target, Stopped)
-                    if self.use_signal:
-                        signal.pthread_kill(self.target, signal.SIGALRM)  # wakes a time.sleep
+                    if self.use_signal:   # the handler raises the stop, and wakes a time.sleep
+                        signal.pthread_kill(self.target, signal.SIGALRM)
+                    else:
+                        _raise_in(self.target, Stopped)
                 if self.done.wait(_AGAIN):
                     return
 
@@ -174,7 +223,8 @@ class _Watchdog:
             try:
                 with self.lock:
                     self.done.set()
-                    _raise_in(self.target, None)
+                    if not self.use_signal:   # only then was a stop sent as an asynchronous exception
+                        _raise_in(self.target, None)
                 break
             except Stopped:
                 continue
@@ -183,6 +233,9 @@ class _Watchdog:
         if self.use_signal and self._old_handler is not None:
             signal.signal(signal.SIGALRM, self._old_handler)
             self._old_handler = None
+        if self._trapping:
+            sys.settrace(self._old_trace)
+            self._trapping, self._old_trace, self._entry = False, None, None
 
 
 def run_guarded(fn: Callable, args: tuple, kwargs: dict, *, time_limit: float,
