@@ -33,11 +33,12 @@ from tqdm.auto import tqdm
 
 from . import images as _images
 from .catalog import catalog_add, catalog_get, open_catalog
-from .drawing import FONT, draw_label, drawing_scale
+from .drawing import FONT, draw_label, drawing_scale  # noqa: F401 (FONT: kept for importers)
 from .images import load_image
 from .labels import decode_predictions
 from .probabilities import softmax
 from .saving import FORMATS, MAX_NAME_BYTES, check_image_id, safe_label_dirname, save_classified, utc_timestamp
+from .text import text_size
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
 CATALOG_NAME = "catalog.sqlite"
@@ -214,12 +215,13 @@ def annotate(image, top):
     """A copy of the BGR ``image`` with the top-K lines "label 0.87" drawn at its top left.
 
     top: a list of (class_index, label, probability) tuples, best first.
-    cv2's Hershey font draws ASCII only: every byte of another character's UTF-8 comes
-    out as "?" ("猫" as "???").
+    Labels in any script are drawn ("猫 0.87", "собака 0.05", "😺 0.02"): ASCII with
+    cv2's Hershey font, other text with real fonts in lines of the same height (see
+    helpers.text for which scripts come out right).
     """
     out = image.copy()
     font_scale, thickness = drawing_scale(out.shape)
-    (_, text_h), baseline = cv2.getTextSize("Ag", FONT, font_scale, thickness)
+    (_, text_h), baseline = text_size("Ag", font_scale, thickness)
     line_height = text_h + baseline + 2 * max(1, thickness) + 1
     for row, (_, label, probability) in enumerate(top):
         # draw_label puts the text above its anchor: anchor each line at its own bottom edge

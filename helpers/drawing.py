@@ -1,5 +1,8 @@
 """Drawing detections: boxes, labels and scores that stay readable at any image size.
 
+Label text goes through :mod:`helpers.text`, so it can be in any script ("猫 0.91"):
+cv2's Hershey font alone would draw it as "??? 0.91".
+
 OpenCV's drawing functions are strict about their arguments: points must be
 Python ints (numpy floats give the misleading error "Can't parse 'pt1'") and a
 colour must be a tuple of Python numbers in the image's channel order (BGR for
@@ -13,8 +16,9 @@ import cv2
 import numpy as np
 
 from .palettes import TAB10, srgb_to_linear
+from .text import HERSHEY, put_text, text_size
 
-FONT = cv2.FONT_HERSHEY_SIMPLEX
+FONT = HERSHEY  # ASCII labels: cv2's Hershey font, as before; other text: real fonts (helpers.text)
 
 
 def relative_luminance(rgb):
@@ -58,6 +62,8 @@ def draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=
     The label moves down (inside the box) when there is no room above, and
     left or right so that it always stays inside the image. ``text_bgr`` is the
     text colour (default: black or white, whichever reads better on the box).
+    Text in any script is drawn (helpers.text.put_text): ASCII with cv2's Hershey font
+    exactly as cv2.putText draws it, "猫" or "😺" with real fonts in a box of the same height.
 
     Colours are 3 numbers 0-255 in any form (a tuple, a list, a NumPy uint8 array or its
     items): they are passed to OpenCV as a tuple of Python ints. A colour of floats 0-1,
@@ -80,7 +86,7 @@ def draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=
 def _draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=None):
     """draw_label once its arguments are known to be right (draw_detections checks them once)."""
     height, width = image.shape[:2]
-    (text_w, text_h), baseline = cv2.getTextSize(text, FONT, font_scale, thickness)
+    (text_w, text_h), baseline = text_size(text, font_scale, thickness)
     margin = max(1, thickness)
     label_w, label_h = text_w + 2 * margin, text_h + baseline + 2 * margin
     x, y = anchor
@@ -91,8 +97,7 @@ def _draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr
     cv2.rectangle(image, (left, top), (left + label_w - 1, top + label_h - 1), colour_bgr, -1)
     if text_bgr is None:
         text_bgr = text_colour_on(colour_bgr[::-1])[::-1]
-    cv2.putText(image, text, (left + margin, top + margin + text_h), FONT, font_scale,
-                text_bgr, thickness, cv2.LINE_AA)
+    put_text(image, text, (left + margin, top + margin + text_h), font_scale, text_bgr, thickness)
 
 
 def checked_colour(colour, name="colour"):
