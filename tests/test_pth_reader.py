@@ -57,13 +57,14 @@ def fake_torch(monkeypatch):
 
 
 def _pickle_state(state, fake_torch):
+    class StoragePickler(pickle.Pickler):   # a method, as torch.save does: Python 3.13 made the
+        def persistent_id(self, obj):         # instance attribute read-only
+            if isinstance(obj, _FakeStorage):
+                return ("storage", fake_torch.FloatStorage, obj.key, "cpu", obj.array.size)
+            return None
+
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=2)
-    pickler.persistent_id = lambda obj: (
-        ("storage", fake_torch.FloatStorage, obj.key, "cpu", obj.array.size)
-        if isinstance(obj, _FakeStorage) else None
-    )
-    pickler.dump(state)
+    StoragePickler(buffer, protocol=2).dump(state)
     return buffer.getvalue()
 
 
