@@ -3,7 +3,8 @@
 Every model the katas use comes through :func:`load_model`, which returns a
 :class:`Model`. The same API whether the network is real or synthetic::
 
-    model = load_model("efficientnet_lite0")
+    model = load_model("efficientnet_lite0")            # cv2.dnn, the default
+    model = load_model("efficientnet_lite0", backend="onnxruntime")  # same API, same logits
     logits = model.predict([image1, image2])  # (2, 1000) float32 logits
     model.is_synthetic                        # False when the real weights were used
     model.notice                              # None, or why the stand-in is used
@@ -13,6 +14,10 @@ returns a *synthetic* model with the same API and says so, loudly: a
 :class:`SyntheticModelWarning` and, in Jupyter, a visible notice box. Setting the
 environment variable ``CNN_KATAS_FORCE_SYNTHETIC=1`` forces the stand-in (tests,
 and instructors who want to show it).
+
+``backend`` picks the runtime (:mod:`helpers.models.backends`: "opencv", "onnxruntime",
+"openvino", "litert"). A backend that is not installed, or that cannot run the model, is an
+error that says so; load_model never switches to another backend by itself.
 
 Synthetic stand-ins are registered in :data:`SYNTHETIC_FALLBACKS`, keyed by preset
 name (checked first) or by task, as factories ``(preset, notice) -> Model``.
@@ -32,7 +37,7 @@ import numpy as np
 
 from ..preprocessing import as_image_list, preprocess
 from .cache import cache_dir, cached_path, verify_sha256
-from .opencv_compat import read_net
+from .backends import Network, OpenCVNetwork, check_backend_name, check_backend_reads, open_network, require_backend
 from .presets import Preset, get_preset
 
 FORCE_SYNTHETIC_ENV_VAR = "CNN_KATAS_FORCE_SYNTHETIC"
@@ -63,15 +68,28 @@ class Model:
     classifier, an (N, C) float32 array of what the network outputs (``preset.output``:
     logits for most presets); for other tasks the raw network output (one array, or a dict
     by output name when the network has several outputs).
+
+    ``net`` is a :class:`helpers.models.backends.Network` (or a cv2.dnn.Net, which is
+    wrapped); ``backend`` names the runtime that runs it ("opencv" by default) and
+    ``network`` is the wrapper. ``model.net`` stays the cv2.dnn.Net itself on the opencv
+    backend (getPerfProfile and friends) and is the wrapper on the others.
     """
 
     is_synthetic = False
 
-    def __init__(self, preset: Preset, net=None, notice: str | None = None):
+    def __init__(self, preset: Preset, net=None, notice: str | None = None, backend: str = "opencv"):
         self.preset = preset
-        self.net = net
+        if net is not None and not isinstance(net, Network):
+            net = OpenCVNetwork(net)
+        self.network = net
+        self.backend = net.backend if net is not None else check_backend_name(backend)
         self.notice = notice
         self._labels = None
+
+    @property
+    def net(self):
+        """The cv2.dnn.Net on the opencv backend; the :class:`Network` wrapper otherwise."""
+        return getattr(self.network, "net", self.network)
 
     @property
     def name(self) -> str:
@@ -90,20 +108,18 @@ class Model:
 
     def forward_blob(self, blob: np.ndarray):
         """Run the network on a ready (N, 3, H, W) float32 blob; returns its raw output(s)."""
-        if self.net is None:
+        if self.network is None:
             raise RuntimeError(f"model {self.name!r} has no network to run")
-        self.net.setInput(blob)
-        names = list(self.net.getUnconnectedOutLayersNames())
-        if len(names) > 1:
-            outputs = self.net.forward(names)
-            return {name: np.asarray(out) for name, out in zip(names, outputs)}
-        out = np.asarray(self.net.forward())
+        outputs = self.network.run(blob)
+        if len(outputs) > 1:
+            return outputs
+        (out,) = outputs.values()
         if self.preset.task == "classification":
             out = out.reshape(blob.shape[0], -1).astype(np.float32, copy=False)
         return out
 
     def __repr__(self) -> str:
-        kind = "synthetic stand-in" if self.is_synthetic else "real network"
+        kind = "synthetic stand-in" if self.is_synthetic else f"real network on {self.backend}"
         return f"<{type(self).__name__} {self.name!r}: {kind}>"
 
 
@@ -322,7 +338,7 @@ def show_notice(notice: str) -> None:
         ))
 
 
-def synthetic_model(preset: Preset, reason: str) -> Model:
+def synthetic_model(preset: Preset, reason: str, backend: str = "opencv") -> Model:
     """Build the registered stand-in for ``preset`` (by name, then by task) and show its notice."""
     _import_fallback_providers()
     factory = SYNTHETIC_FALLBACKS.get(preset.name) or SYNTHETIC_FALLBACKS.get(preset.task)
@@ -335,23 +351,41 @@ def synthetic_model(preset: Preset, reason: str) -> Model:
     model = factory(preset, notice)
     if getattr(model, "notice", None) is None:
         model.notice = notice
+    model.backend = backend  # the backend the real network would have run on
     show_notice(notice)
     return model
 
 
-def load_model(name: str) -> Model:
+def model_format(preset: Preset) -> str:
+    """The suffix of the preset's model file (".onnx", ".tflite", ".caffemodel"), lower case."""
+    return Path(preset.file_name or preset.path_or_url).suffix.lower()
+
+
+def load_model(name: str, backend: str = "opencv") -> Model:
     """The model called ``name`` (see helpers.models.PRESETS), real when possible.
+
+    ``backend`` is the runtime that runs it: "opencv" (cv2.dnn, the default), "onnxruntime",
+    "openvino" or "litert" (:mod:`helpers.models.backends`). The outputs are the same on
+    every backend; only the speed differs.
 
     Returns a :class:`Model` whose ``is_synthetic`` says whether it is the real network.
     A stand-in is returned, with a visible notice, when CNN_KATAS_FORCE_SYNTHETIC=1 is set
-    or when the real files are missing, fail their checksum, or cannot be built or read.
-    Raises KeyError for an unknown name.
+    or when the real files are missing, fail their checksum, or cannot be built (or, on the
+    opencv backend, read). Raises KeyError for an unknown name, ValueError for an unknown
+    backend, BackendNotInstalledError naming the package when the backend is not
+    installed, and BackendCannotRunError when the backend does not read the model's file
+    format or cannot run its operators; never a silent switch to another backend.
     """
     preset = get_preset(name)
+    require_backend(check_backend_name(backend))
+    check_backend_reads(backend, model_format(preset), preset.name)
     if force_synthetic_requested():
-        return synthetic_model(preset, f"{FORCE_SYNTHETIC_ENV_VAR}=1 is set in the environment.")
+        return synthetic_model(preset, f"{FORCE_SYNTHETIC_ENV_VAR}=1 is set in the environment.", backend)
     try:
         path, config = model_files(preset)
-        return Model(preset, read_net(path, config))
+        if backend == "opencv":  # a file cv2.dnn cannot parse falls back like a missing one
+            return Model(preset, open_network(path, backend, config, preset.name))
     except Exception as error:  # any failure to get the real one -> labelled stand-in
-        return synthetic_model(preset, f"{type(error).__name__}: {error}")
+        return synthetic_model(preset, f"{type(error).__name__}: {error}", backend)
+    # The file is here and verified: a runtime that fails on it is an error, not a stand-in.
+    return Model(preset, open_network(path, backend, config, preset.name))
