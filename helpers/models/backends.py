@@ -117,12 +117,18 @@ def backend_version(backend: str) -> str:
         return "not installed"
 
 
+def readers_of(file_suffix: str) -> list[str]:
+    """The backends (installed or not) that read files ending in ``file_suffix``, e.g. ".onnx"."""
+    suffix = file_suffix.lower()
+    return [b for b in BACKENDS if BACKEND_FORMATS[b] is None or suffix in BACKEND_FORMATS[b]]
+
+
 def check_backend_reads(backend: str, file_suffix: str, model_name: str) -> None:
     """BackendCannotRunError when ``backend`` does not read files ending in ``file_suffix``."""
     formats = BACKEND_FORMATS[check_backend_name(backend)]
     suffix = file_suffix.lower()
-    if formats is not None and suffix not in formats:
-        readers = [b for b in BACKENDS if BACKEND_FORMATS[b] is None or suffix in BACKEND_FORMATS[b]]
+    if backend not in readers_of(suffix):
+        readers = readers_of(suffix)
         raise BackendCannotRunError(
             f"backend {backend!r} reads {', '.join(formats)} files; {model_name!r} is a {suffix} file. "
             f"Backends that read it: {', '.join(map(repr, readers))}"

@@ -37,7 +37,16 @@ import numpy as np
 
 from ..preprocessing import as_image_list, preprocess
 from .cache import cache_dir, cached_path, verify_sha256
-from .backends import Network, OpenCVNetwork, check_backend_name, check_backend_reads, open_network, require_backend
+from .backends import (
+    Network,
+    OpenCVNetwork,
+    check_backend_name,
+    check_backend_reads,
+    installed_backends,
+    open_network,
+    readers_of,
+    require_backend,
+)
 from .presets import Preset, get_preset
 
 FORCE_SYNTHETIC_ENV_VAR = "CNN_KATAS_FORCE_SYNTHETIC"
@@ -359,6 +368,16 @@ def synthetic_model(preset: Preset, reason: str, backend: str = "opencv") -> Mod
 def model_format(preset: Preset) -> str:
     """The suffix of the preset's model file (".onnx", ".tflite", ".caffemodel"), lower case."""
     return Path(preset.file_name or preset.path_or_url).suffix.lower()
+
+
+def runnable_backends(name: str) -> list[str]:
+    """The installed backends that read the file format of the model ``name``, "opencv" first.
+
+    A runtime can still fail on a file's operators (OpenVINO on the selfie segmenter's):
+    load_model then says so.
+    """
+    suffix = model_format(get_preset(name))
+    return [backend for backend in installed_backends() if backend in readers_of(suffix)]
 
 
 def load_model(name: str, backend: str = "opencv") -> Model:

@@ -21,6 +21,9 @@ BOX = sandboxing.detect()
 REQUIRED = os.environ.get("CNN_KATAS_REQUIRE_SANDBOX") == "1"
 NOTEBOOK = "02_logits_and_softmax.ipynb"
 TIMEOUT = 5  # seconds per exercise: short, but not so short that a busy machine trips it
+# The memory hog fills 1 GB page by page; on a loaded 2-core VM that once took over 5 s, so the
+# time limit fired first. It is graded on its own with this limit: the memory limit must win.
+MEMORY_TIMEOUT = 30
 
 
 def needs(available: bool, what: str):
@@ -77,7 +80,6 @@ def attacked(tmp_path_factory, listener):
     attacks = {
         "loop": "    while True:\n        pass",
         "c_hang": "    import re\n    return re.match(r'(a+)+$', 'a' * 64 + 'b')",
-        "memory": "    hoard = []\n    while True:\n        hoard.append(b'x' * (400 << 20))",
         "alloc_50gb": "    import numpy\n    return numpy.ones(50 << 30, numpy.uint8)",
         "fork_bomb": "    import os\n    while True:\n        os.fork()",
         "process_bomb": "    import subprocess\n    return [subprocess.Popen(['sleep', '60']) for _ in range(500)]",
@@ -96,8 +98,13 @@ def attacked(tmp_path_factory, listener):
     write(other, kata_with({"softmax": RIGHT_SOFTMAX}))
     before = tree_digest(submissions)
     graded = grade(submissions, out, jobs=2, timeout=TIMEOUT, progress=False)
-    results = {r.learner: r for r in graded.results if r.exercise == "softmax"}
-    others = {r.learner: r for r in graded.results if r.exercise == "looks_like_probabilities"}
+    hog = base / "class_memory"
+    write(hog / "memory" / NOTEBOOK,
+          kata_with({"softmax": "    hoard = []\n    while True:\n        hoard.append(b'x' * (400 << 20))"}))
+    hog_graded = grade(hog, base / "report_memory", jobs=1, timeout=MEMORY_TIMEOUT, progress=False)
+    every = graded.results + hog_graded.results
+    results = {r.learner: r for r in every if r.exercise == "softmax"}
+    others = {r.learner: r for r in every if r.exercise == "looks_like_probabilities"}
     return {"results": results, "others": others, "before": before, "after": tree_digest(submissions),
             "victim": victim, "accepted": accepted, "graded": graded, "out": out}
 
