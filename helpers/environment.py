@@ -1,4 +1,4 @@
-"""An environment report: versions, the dnn engine, and which models are real."""
+"""An environment report: versions, the dnn engine, the runtimes, and which models are real."""
 import platform
 import sys
 
@@ -20,10 +20,21 @@ def environment_report() -> str:
         f"Python  {platform.python_version()} ({sys.executable})",
         f"NumPy   {np.__version__}",
         f"OpenCV  {cv2.__version__}, dnn engine: {dnn_engine()}",
+        f"runtimes {runtimes_line()}",
     ]
     for name, status in model_status().items():
         lines.append(f"model   {name:<18} {status}")
     return "\n".join(lines)
+
+
+def runtimes_line() -> str:
+    """The backends load_model can use here, with versions, and those that are not installed."""
+    from .models.backends import BACKENDS, backend_version, installed_backends
+
+    here = installed_backends()
+    line = ", ".join(f"{backend} {backend_version(backend)}" for backend in here)
+    missing = [backend for backend in BACKENDS if backend not in here]
+    return line + (f" (not installed: {', '.join(missing)})" if missing else "")
 
 
 def model_status() -> dict:

@@ -13,6 +13,15 @@ def test_report_names_versions_and_engine():
     assert "classic" in report
 
 
+def test_report_lists_the_runtimes_installed_and_missing(monkeypatch):
+    from helpers.models import backends
+
+    monkeypatch.setattr(backends, "is_installed", lambda backend: backend in ("opencv", "onnxruntime"))
+    line = next(line for line in environment_report().splitlines() if line.startswith("runtimes"))
+    assert line.startswith(f"runtimes opencv {cv2.__version__}, onnxruntime ")
+    assert line.endswith("(not installed: openvino, litert)")
+
+
 def test_models_that_ship_with_the_course_are_real_after_set_up():
     status = model_status()
     # Built from a PyPI wheel by the set-up; committed to the repository.
