@@ -133,7 +133,8 @@ def test_a_check_off_the_main_thread_is_bounded_too():
 def test_slow_but_finite_code_finishes_and_the_time_is_said():
     result = check("guard_double", lambda x: time.sleep(0.6) or x * 2)
     assert result.passed
-    assert re.search(r"Your function took 1\.\d s in all \(the reference 0\.00 s\)", result.message), result.message
+    # the reference takes about 0.001 s; a loaded machine can make that 0.01 s
+    assert re.search(r"Your function took 1\.\d s in all \(the reference 0\.0\d s\)", result.message), result.message
 
 
 @pytest.mark.parametrize("exit_call", [SystemExit(0), GeneratorExit()])
