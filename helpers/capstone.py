@@ -15,6 +15,15 @@ Limits, checked per image (one bad file never stops the run):
 * a decoded image over ``helpers.images.MAX_PIXELS`` pixels is refused, and so is one
   whose resized copy would be: a preset that resizes the short side (``resize="short_side_crop"``) makes a
   1 x 100000 strip 256 x 25,600,000 before cropping it.
+
+The work is a pipeline, so that the runtime is kept busy: a worker thread reads, decodes and
+size-checks the next batches and builds their blob (:data:`LOAD_THREADS`, at most
+:data:`BATCHES_AHEAD` batches ahead); the calling thread runs the model and writes the
+catalog; other workers draw and save (:data:`SAVE_THREADS`). The results, the summary and
+the catalog are exactly those of doing every step in order, one image after the other
+(``LOAD_THREADS = SAVE_THREADS = 0`` does that), and a catalog row is still written only
+after its image was saved. An error in a worker is raised in the caller, and every thread
+has ended when :func:`classify_folder` returns or raises (Ctrl-C included).
 """
 from __future__ import annotations
 
@@ -24,7 +33,10 @@ import math
 import numbers
 import os
 import stat
+import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -36,6 +48,7 @@ from .catalog import catalog_add, catalog_get, open_catalog
 from .drawing import FONT, draw_label, drawing_scale  # noqa: F401 (FONT: kept for importers)
 from .images import load_image
 from .labels import decode_predictions
+from .preprocessing import preprocess
 from .probabilities import softmax
 from .saving import FORMATS, MAX_NAME_BYTES, check_image_id, safe_label_dirname, save_classified, utc_timestamp
 from .text import text_size
@@ -49,6 +62,18 @@ MAX_FILE_BYTES = 512 * 2**20
 PROBABILITY_ATOL = 1e-3
 _HASH_CHUNK = 1 << 20
 _HASH_ID_CHARS = 16
+#: Worker threads that read, decode, size-check and preprocess the next batches
+#: (0: in the calling thread, in order). cv2.imdecode and cv2.resize release the GIL.
+LOAD_THREADS = 1
+#: Worker threads that draw the top-K on each image and save it (0: in the calling thread).
+#: Pillow's PNG and JPEG encoders release the GIL. On 2 cores, with the runtime using both,
+#: 2 saving threads gave 20-55% more images per second than 1 (bench/run.py, bench_capstone);
+#: a second loading thread gave nothing.
+SAVE_THREADS = 2
+#: How many batches the loading may run ahead of the batch being classified.
+BATCHES_AHEAD = 2
+# The text drawing keeps fonts in caches shared by every thread: one image is drawn at a time.
+_DRAW_LOCK = threading.Lock()
 
 
 def max_pixels() -> int:
@@ -350,11 +375,47 @@ def _plan(conn, base_id, digest, model_name, out_dir, claimed):
 PER_IMAGE_ERRORS = (ValueError, cv2.error, MemoryError)
 
 
-def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1.0, fmt="png", progress=True):
+def model_for_backend(model, backend=None):
+    """The model ``classify_folder`` runs: ``model`` on ``backend`` (see its docstring).
+
+    backend None: ``model`` as given (a preset name is loaded with ``load_model(name)``).
+    A backend name: a preset name is loaded on it; a Model from ``load_model`` already on
+    it is used as it is; one on another backend is replaced by the same preset loaded on
+    this one. Anything else (an object of your own, a synthetic stand-in) is a ValueError:
+    only a real network can run on a backend. The errors of ``load_model`` (an unknown
+    backend, one not installed, one that cannot run the model) are raised as they are:
+    there is never a silent switch to another backend.
+    """
+    from .models import load_model
+
+    if isinstance(model, str):
+        return load_model(model) if backend is None else load_model(model, backend=backend)
+    if backend is None:
+        return model
+    preset, on = getattr(model, "preset", None), getattr(model, "backend", None)
+    if preset is None or not isinstance(on, str) or not isinstance(getattr(preset, "name", None), str):
+        raise ValueError(
+            f"backend={backend!r} needs a model from helpers.models.load_model or a preset name "
+            f"(e.g. classify_folder(..., 'efficientnet_lite0', backend={backend!r})); got "
+            f"{type(model).__name__} {getattr(model, 'name', '?')!r}, which has no preset and backend "
+            "to load again on another runtime. Leave backend=None to run your own model as it is")
+    if getattr(model, "is_synthetic", False):
+        raise ValueError(
+            f"backend={backend!r} needs a real model from helpers.models.load_model or a preset name: "
+            f"{model.name!r} here is a synthetic stand-in, which has no network to run on a backend "
+            "(its notice says how to get the real one). Leave backend=None to run the stand-in as it is")
+    if on == backend:
+        return model
+    return load_model(preset.name, backend=backend)
+
+
+def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1.0, fmt="png", progress=True,
+                    backend=None):
     """Classify every image in ``in_dir``; save annotated copies and catalog rows in ``out_dir``.
 
     model: a classifier from ``helpers.models.load_model`` (``.predict`` gives (N, C)
-    scores, ``.labels`` names the classes). What the scores are comes from the model's
+    scores, ``.labels`` names the classes), or a preset name ("efficientnet_lite0"),
+    which is loaded with ``load_model``. What the scores are comes from the model's
     preset (``model.preset.output``): logits get a softmax, probabilities are used as
     they are, never softmaxed twice (see :func:`output_to_probabilities`; a model
     without a preset is read as giving logits). k: how many classes to draw and keep
@@ -362,6 +423,15 @@ def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1
     softmax; 1.0 leaves them as they are. Fit it on labelled data from your own domain
     (``helpers.calibration.fit_temperature``, kata 04): a temperature fitted elsewhere
     does not carry over.
+
+    backend: None runs ``model`` as given. A runtime's name ("opencv", "onnxruntime",
+    "openvino", "litert"; helpers.models.backends) runs the model on it: a preset name is
+    loaded there, and a Model from ``load_model`` on another backend is loaded again there
+    (same preset, same outputs, only the speed differs). backend= with anything else, an
+    object of your own or a synthetic stand-in, is a ValueError (a preset name whose real
+    files are missing gives load_model's stand-in, with its notice). An unknown backend, one
+    not installed (``BackendNotInstalledError``) or one that cannot run the model
+    (``BackendCannotRunError``) is raised as ``load_model`` raises it: never a silent switch.
 
     Re-runs: an image is recognised by its file name *and* the SHA-256 of its bytes.
     The same photo already in the catalog for this model is skipped, unless its saved
@@ -375,13 +445,21 @@ def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1
     ValueError is "refused"; every other entry of ``in_dir`` (hidden, a folder, a
     FIFO, a link loop, a dangling link, another suffix) is "ignored", with the reason.
 
+    Speed: the next batches are read and preprocessed, and the last one drawn and saved,
+    while the model runs (see the module docstring); the results are those of doing it
+    all in order. Any other error stops the run and is raised here, in the caller's
+    thread; the images saved before it keep their catalog rows, and no image is
+    cataloged whose copy was not saved.
+
     Returns a dict: "classified" (a list of dicts: image_id, file, label, confidence,
     top_k, path), "skipped" (ids done before), "unreadable", "refused" and "ignored"
     (lists of (file name, reason)), "entries" (every entry's name -> "classified",
     "skipped", "unreadable", "refused" or "ignored"), "seconds", "images_per_second",
-    "model", "temperature", "catalog".
+    "model", "backend" (the runtime that ran it; None for an object without one),
+    "temperature", "catalog". The lists are in the order of the files' names.
     """
     _check_options(batch_size, k, temperature, fmt)
+    model = model_for_backend(model, backend)
     labels = _checked_labels(model)
     kind = output_kind(model)
     k = min(int(k), len(labels))  # a 3-class model has no top 5
@@ -391,13 +469,13 @@ def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1
     conn = open_catalog(out_dir / CATALOG_NAME)
     summary = {"classified": [], "skipped": [], "unreadable": [], "refused": [], "ignored": ignored,
                "entries": {name: "ignored" for name, _ in ignored}, "model": model.name,
-               "temperature": float(temperature), "catalog": out_dir / CATALOG_NAME}
+               "backend": getattr(model, "backend", None), "temperature": float(temperature),
+               "catalog": out_dir / CATALOG_NAME}
 
     def report(outcome, name, reason):
         summary[outcome].append((name, reason))
         summary["entries"][name] = outcome
 
-    preset = getattr(model, "preset", None)
     todo, claimed = [], set()
     try:
         for path in images:
@@ -422,27 +500,8 @@ def classify_folder(in_dir, out_dir, model, batch_size=16, k=5, *, temperature=1
                 todo.append((path, image_id, digest, action == "redo"))
         start = time.perf_counter()
         with tqdm(total=len(todo), unit="img", desc="classifying", disable=not progress) as bar:
-            for batch in iter_batches(todo, batch_size):
-                loaded = []
-                for item in batch:
-                    path = item[0]
-                    try:
-                        image = load_image(path)
-                    except _images.ImageTooLarge as error:
-                        report("refused", path.name, str(error))
-                        continue
-                    except (OSError, ValueError, cv2.error, MemoryError) as error:
-                        report("unreadable", path.name, str(error) or type(error).__name__)
-                        continue
-                    problem = size_problem(image, preset)
-                    if problem:
-                        report("refused", path.name, problem)
-                        continue
-                    loaded.append((item, image))
-                if loaded:
-                    _classify_batch(loaded, model, kind, labels, k, temperature, out_dir, fmt, conn,
-                                    summary, report)
-                bar.update(len(batch))
+            _Pipeline(model, kind, labels, k, temperature, out_dir, fmt, conn, summary, report,
+                      bar).run(iter_batches(todo, batch_size))
     finally:
         conn.close()
     seconds = time.perf_counter() - start
@@ -475,39 +534,222 @@ def _predict(model, images):
     return np.concatenate([filler if row is None else row for row in rows]), failed
 
 
-def _classify_batch(loaded, model, kind, labels, k, temperature, out_dir, fmt, conn, summary, report):
-    """Run one batch through the model, then save, and only then catalog, each image."""
-    output, failed = _predict(model, [image for _, image in loaded])
-    if output is None:
-        for index, reason in failed.items():
-            report("refused", loaded[index][0][0].name, reason)
-        return
-    if output.ndim < 1 or output.shape[0] != len(loaded):
-        raise ValueError(f"{model.name}'s predict gave an output of shape {output.shape} for {len(loaded)} "
-                         "images: it must give one row per image")
-    probs, broken = output_to_probabilities(output, kind, temperature, model.name, len(labels))
-    broken.update(failed)
-    for index, ((path, image_id, digest, replace), image) in enumerate(loaded):
-        if index in broken:
-            report("refused", path.name, broken[index])
-            continue
-        top = decode_predictions(probs[index], labels, k)[0]
-        _, label, confidence = top[0]
+def _runs_on_blobs(model) -> bool:
+    """True for a real Model whose predict is ``forward_blob(preprocess(images, preset))``:
+    then the blob is built in the loading thread and only forward_blob runs in the caller's."""
+    from .models.loading import Model
+
+    return (isinstance(model, Model) and not getattr(model, "is_synthetic", False)
+            and getattr(model, "network", None) is not None and type(model).predict is Model.predict)
+
+
+def _load_batch(batch, preset, blob_preset):
+    """Read, decode and size-check one batch (in a loading thread); build its blob when asked.
+
+    Returns (outcomes, loaded, blob): a list of (outcome, file name, reason) for the images
+    that cannot be classified, a list of (item, image) for the others, and their
+    ``preprocess`` blob (None when not asked for, or when preprocess rejects one of them:
+    then the per-image fallback of :func:`_predict` finds which).
+    """
+    outcomes, loaded = [], []
+    for item in batch:
+        path = item[0]
         try:
-            saved = save_classified(annotate(image, top), label, confidence, image_id, out_dir, fmt,
-                                    model_name=model.name)
-        except PER_IMAGE_ERRORS as error:
-            report("refused", path.name, f"could not be drawn on or saved: {error}")
+            image = load_image(path)
+        except _images.ImageTooLarge as error:
+            outcomes.append(("refused", path.name, str(error)))
             continue
-        record = {"image_id": image_id, "label": label, "confidence": confidence, "model": model.name,
-                  "path": str(saved.relative_to(out_dir)), "timestamp": utc_timestamp(),
+        except (OSError, ValueError, cv2.error, MemoryError) as error:
+            outcomes.append(("unreadable", path.name, str(error) or type(error).__name__))
+            continue
+        problem = size_problem(image, preset)
+        if problem:
+            outcomes.append(("refused", path.name, problem))
+            continue
+        loaded.append((item, image))
+    blob = None
+    if blob_preset is not None and loaded:
+        try:
+            blob = preprocess([image for _, image in loaded], blob_preset)
+        except PER_IMAGE_ERRORS:
+            blob = None
+    return outcomes, loaded, blob
+
+
+def _save_one(image, top, label, confidence, image_id, out_dir, fmt, model_name):
+    """Draw the top-K on a copy of ``image`` and save it (in a saving thread); its Path."""
+    with _DRAW_LOCK:
+        picture = annotate(image, top)
+    return save_classified(picture, label, confidence, image_id, out_dir, fmt, model_name=model_name)
+
+
+class _InlineExecutor:
+    """An executor without threads: ``submit`` runs the call at once, in the caller's thread."""
+
+    def submit(self, fn, *args):
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as error:  # kept in the future, raised by .result(), as a thread would
+            future.set_exception(error)
+        return future
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+def _executor(threads, name):
+    return _InlineExecutor() if threads == 0 else ThreadPoolExecutor(int(threads), thread_name_prefix=name)
+
+
+def _stop(executor):
+    """Cancel what has not started, then wait for what has: no thread outlives the call."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    executor.shutdown(wait=True)
+
+
+class _Batch:
+    """One batch on its way: what loading found, then one row per loaded image
+    (item, top, label, confidence, refusal reason or None, save Future or None)."""
+
+    def __init__(self, size, outcomes):
+        self.size, self.outcomes, self.rows, self.done = size, outcomes, [], 0
+
+
+class _Pipeline:
+    """Loading -> model (caller's thread) -> drawing and saving -> catalog (caller's thread).
+
+    Batch i + 1 runs through the model while batch i is saved, and batches i + 2 and i + 3
+    are loaded; batch i is then finished in order: its outcomes reported, each saved image
+    cataloged. So the summary and the catalog are those of the plain order.
+    """
+
+    def __init__(self, model, kind, labels, k, temperature, out_dir, fmt, conn, summary, report, bar):
+        self.model, self.kind, self.labels, self.k = model, kind, labels, k
+        self.temperature, self.out_dir, self.fmt, self.conn = temperature, out_dir, fmt, conn
+        self.summary, self.report, self.bar = summary, report, bar
+        self.preset = getattr(model, "preset", None)
+        self.blob_preset = self.preset if _runs_on_blobs(model) else None
+
+    def run(self, batches):
+        loader = _executor(LOAD_THREADS, "classify-load")
+        saver = _executor(SAVE_THREADS, "classify-save")
+        loads, queued, pending = deque(), 0, None
+        try:
+            while loads or queued < len(batches):
+                while queued < len(batches) and len(loads) < max(1, BATCHES_AHEAD):
+                    loads.append((len(batches[queued]),
+                                  loader.submit(_load_batch, batches[queued], self.preset, self.blob_preset)))
+                    queued += 1
+                size, loading = loads.popleft()
+                outcomes, loaded, blob = loading.result()  # a loading error is raised here
+                batch = _Batch(size, outcomes)
+                rows = self._infer(loaded, blob)
+                del loaded, blob
+                if pending is not None:  # the batch before: saved meanwhile
+                    self._finish(pending)
+                    pending = None
+                batch.rows = [self._submit(saver, row) for row in rows]
+                pending = batch
+            if pending is not None:
+                self._finish(pending)
+                pending = None
+        except BaseException as error:
+            _stop(loader)
+            if isinstance(error, Exception):
+                saver.shutdown(wait=True)  # the images the model has done are saved, as in the plain order
+            else:  # Ctrl-C: only the saves under way are finished
+                _stop(saver)
+            if pending is not None:
+                self._keep_saved(pending)
+            raise
+        finally:
+            _stop(loader)
+            _stop(saver)
+
+    def _infer(self, loaded, blob):
+        """Run the model on one loaded batch: a list of (item, image, top or None, reason or None)."""
+        model = self.model
+        if not loaded:
+            return []
+        images = [image for _, image in loaded]
+        output, failed = None, {}
+        if blob is not None:
+            try:
+                output = np.asarray(model.forward_blob(blob))
+            except PER_IMAGE_ERRORS:
+                output = None
+        if output is None:
+            output, failed = _predict(model, images)
+        if output is None:
+            return [(item, image, None, failed.get(index, f"{model.name} could not process it"))
+                    for index, (item, image) in enumerate(loaded)]
+        if output.ndim < 1 or output.shape[0] != len(loaded):
+            raise ValueError(f"{model.name}'s predict gave an output of shape {output.shape} for {len(loaded)} "
+                             "images: it must give one row per image")
+        probs, broken = output_to_probabilities(output, self.kind, self.temperature, model.name, len(self.labels))
+        broken.update(failed)
+        rows = []
+        for index, (item, image) in enumerate(loaded):
+            if index in broken:
+                rows.append((item, image, None, broken[index]))
+            else:
+                rows.append((item, image, decode_predictions(probs[index], self.labels, self.k)[0], None))
+        return rows
+
+    def _submit(self, saver, row):
+        item, image, top, reason = row
+        if top is None:
+            return item, None, reason, None
+        (_, label, confidence), image_id = top[0], item[1]
+        future = saver.submit(_save_one, image, top, label, confidence, image_id, self.out_dir, self.fmt,
+                              self.model.name)
+        return item, top, None, future
+
+    def _finish(self, batch):
+        """Report one batch in input order; catalog each image once it is saved."""
+        for outcome, name, reason in batch.outcomes:
+            self.report(outcome, name, reason)
+        batch.outcomes = []
+        while batch.done < len(batch.rows):
+            (path, image_id, digest, replace), top, reason, future = batch.rows[batch.done]
+            batch.done += 1
+            if reason is not None:
+                self.report("refused", path.name, reason)
+                continue
+            try:
+                saved = future.result()  # a saving error other than a per-image one is raised here
+            except PER_IMAGE_ERRORS as error:
+                self.report("refused", path.name, f"could not be drawn on or saved: {error}")
+                continue
+            self._catalog(path, image_id, digest, replace, top, saved)
+        self.bar.update(batch.size)
+
+    def _catalog(self, path, image_id, digest, replace, top, saved):
+        _, label, confidence = top[0]
+        record = {"image_id": image_id, "label": label, "confidence": confidence, "model": self.model.name,
+                  "path": str(saved.relative_to(self.out_dir)), "timestamp": utc_timestamp(),
                   "content_sha256": digest}
         # last: a crash before this line means "not done", and a rerun redoes it
-        catalog_add(conn, record, replace=replace)
-        summary["classified"].append({"image_id": image_id, "file": path.name, "label": label,
-                                      "confidence": confidence, "top_k": [(name, p) for _, name, p in top],
-                                      "path": saved})
-        summary["entries"][path.name] = "classified"
+        catalog_add(self.conn, record, replace=replace)
+        self.summary["classified"].append({"image_id": image_id, "file": path.name, "label": label,
+                                           "confidence": confidence,
+                                           "top_k": [(name, p) for _, name, p in top], "path": saved})
+        self.summary["entries"][path.name] = "classified"
+
+    def _keep_saved(self, batch):
+        """After an error: catalog the images of ``batch`` whose saving succeeded (every worker
+        has stopped by now), so that a rerun need not do them again. After an Exception that
+        is every image of the batch before the failing one, as in the plain order; after
+        Ctrl-C, those whose saving had started."""
+        for (path, image_id, digest, replace), top, reason, future in batch.rows[batch.done:]:
+            if future is None or future.cancelled() or not future.done() or future.exception() is not None:
+                continue
+            try:
+                self._catalog(path, image_id, digest, replace, top, future.result())
+            except Exception:  # the error being raised is the one to report; this image stays "not done"
+                return
+        batch.done = len(batch.rows)
 
 
 def images_per_second(model, images, batch_size=None, repeats=3):
