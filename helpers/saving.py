@@ -146,7 +146,9 @@ def _encode(image: np.ndarray, fmt: str, metadata: dict) -> bytes:
                 info.add_text(key, value)  # tEXt: Latin-1 only
             except UnicodeEncodeError:
                 info.add_itxt(key, value)  # iTXt: UTF-8, for "猫" and NFD "café"
-        picture.save(buffer, "PNG", pnginfo=info)
+        # zlib level 1, cv2.imwrite's own default for PNG: a 640 px photo encodes in about 24 ms
+        # instead of 58 ms at Pillow's level 6, for files about 7 % larger (still lossless).
+        picture.save(buffer, "PNG", pnginfo=info, compress_level=1)
     else:
         exif = Image.Exif()
         # UserComment starts with an 8-byte charset prefix; \\u-escaped JSON is pure ASCII

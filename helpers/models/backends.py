@@ -219,6 +219,9 @@ class OnnxRuntimeNetwork(Network):
         ort = require_backend("onnxruntime")
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: no warnings printed into a notebook
+        # Its threads wait for work by spinning, which takes the CPU from whatever else runs
+        # (the capstone decodes and saves beside the network): on 2 cores, off is faster.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         (first,) = self.session.get_inputs()
         self.input_name = first.name
