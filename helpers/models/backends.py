@@ -166,17 +166,16 @@ class Network:
         if blob.ndim != 4:
             raise ValueError(f"a blob is (N, 3, H, W); got shape {blob.shape}")
         if self.nhwc:
-            blob = np.ascontiguousarray(blob.transpose(0, 2, 3, 1))
+            blob = blob.transpose(0, 2, 3, 1)  # a view: _run_batch makes the one copy its runtime needs
         if self.fixed_batch and blob.shape[0] != 1:
             parts = [self._run_batch(blob[i:i + 1]) for i in range(blob.shape[0])]
             outputs = {name: np.concatenate([part[name] for part in parts]) for name in self.output_names}
         else:
             outputs = self._run_batch(blob)
-        if self.nhwc:
-            outputs = {name: _nhwc_to_nchw(out) for name, out in outputs.items()}
         return {name: outputs[name] for name in self.output_names}
 
     def _run_batch(self, blob: np.ndarray) -> dict[str, np.ndarray]:
+        """A blob the file accepts (NHWC view when ``nhwc``) -> outputs in cv2.dnn's NCHW layout."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -257,8 +256,9 @@ class OpenVINONetwork(Network):
                          nhwc=Path(path).suffix.lower() == ".tflite")
 
     def _run_batch(self, blob):
-        results = self.request.infer({0: blob})
-        return {name: np.array(results[output]) for name, output in self.outputs.items()}
+        results = self.request.infer({0: np.ascontiguousarray(blob)})
+        outputs = {name: np.array(results[output]) for name, output in self.outputs.items()}
+        return {name: _nhwc_to_nchw(out) for name, out in outputs.items()} if self.nhwc else outputs
 
 
 class LiteRTNetwork(Network):
@@ -278,10 +278,20 @@ class LiteRTNetwork(Network):
         super().__init__(path, sorted(self.output_index), fixed_batch=int(first["shape_signature"][0]) == 1, nhwc=True)
 
     def _run_batch(self, blob):
-        self.interpreter.set_tensor(self.input_index, blob)
+        # Copied straight into the interpreter's input buffer (set_tensor would need a contiguous
+        # copy first); the view is not kept past this line, as LiteRT requires.
+        np.copyto(self.interpreter.tensor(self.input_index)(), blob)
         self.interpreter.invoke()
-        # get_tensor copies; the interpreter reuses its buffers on the next invoke.
-        return {name: self.interpreter.get_tensor(index) for name, index in self.output_index.items()}
+        # One copy out of each output buffer (the interpreter reuses them on the next invoke),
+        # transposed to NCHW on the way for 4-D outputs.
+        outputs = {}
+        for name, index in self.output_index.items():
+            view = self.interpreter.tensor(index)()
+            # .copy(), never ascontiguousarray: (1, 256, 256, 1) read as (1, 1, 256, 256) is already
+            # contiguous, so that would return a view into the buffer the next invoke overwrites.
+            outputs[name] = (view.transpose(0, 3, 1, 2) if view.ndim == 4 else view).copy()
+            del view
+        return outputs
 
 
 NETWORK_CLASSES: dict[str, type[Network]] = {
