@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from .palettes import TAB10, srgb_to_linear
-from .text import HERSHEY, put_text, text_size
+from .text import HERSHEY, checked_canvas, checked_text_args, draw_checked, measure_checked, put_text, text_size
 
 FONT = HERSHEY  # ASCII labels: cv2's Hershey font, as before; other text: real fonts (helpers.text)
 
@@ -80,13 +80,15 @@ def draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=
             or not float(thickness).is_integer() or thickness < 1):
         raise ValueError(f"thickness must be a whole number >= 1 (OpenCV takes ints), got {thickness!r}: "
                          "max(1, round(thickness))")
+    checked_canvas(image)
+    text, _, _ = checked_text_args(text, font_scale, thickness)
     _draw_label(image, text, anchor, colour_bgr, font_scale, int(thickness), text_bgr)
 
 
 def _draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr=None):
     """draw_label once its arguments are known to be right (draw_detections checks them once)."""
     height, width = image.shape[:2]
-    (text_w, text_h), baseline = text_size(text, font_scale, thickness)
+    (text_w, text_h), baseline = measure_checked(text, float(font_scale), thickness)
     margin = max(1, thickness)
     label_w, label_h = text_w + 2 * margin, text_h + baseline + 2 * margin
     x, y = anchor
@@ -97,7 +99,8 @@ def _draw_label(image, text, anchor, colour_bgr, font_scale, thickness, text_bgr
     cv2.rectangle(image, (left, top), (left + label_w - 1, top + label_h - 1), colour_bgr, -1)
     if text_bgr is None:
         text_bgr = text_colour_on(colour_bgr[::-1])[::-1]
-    put_text(image, text, (left + margin, top + margin + text_h), font_scale, text_bgr, thickness)
+    draw_checked(image, text, (left + margin, top + margin + text_h), float(font_scale),
+                 tuple(int(c) for c in text_bgr), thickness)
 
 
 def checked_colour(colour, name="colour"):

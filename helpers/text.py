@@ -127,7 +127,12 @@ def text_size(text, font_scale, thickness=1):
     other text height and baseline are Hershey's at this font_scale and thickness
     (so boxes keep their size) and width is the drawn text's. All ints.
     """
-    text, font_scale, thickness = _checked_text_args(text, font_scale, thickness)
+    return measure_checked(*checked_text_args(text, font_scale, thickness))
+
+
+def measure_checked(text, font_scale, thickness):
+    """:func:`text_size` for arguments already checked: a str, a float > 0, an int >= 1
+    (drawing.draw_detections checks them once for a hundred labels)."""
     if text.isascii():
         return cv2.getTextSize(text, HERSHEY, font_scale, thickness)
     layout = _layout(text, font_scale, thickness, _has_fontface())
@@ -151,14 +156,15 @@ def put_text(image, text, org, font_scale, colour_bgr, thickness=1):
     the box :func:`text_size` measures. Characters no font covers are drawn as the
     font's replacement, with a UserWarning naming them.
     """
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        shape = getattr(image, "shape", None)
-        dtype = getattr(image, "dtype", type(image).__name__)
-        raise ValueError(f"put_text draws on an (H, W, 3) uint8 BGR image, got {dtype} of shape {shape}: "
-                         "convert it first (cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), image.astype(np.uint8))")
-    text, font_scale, thickness = _checked_text_args(text, font_scale, thickness)
-    x, y = _checked_org(org)
-    colour = _checked_colour(colour_bgr)
+    checked_canvas(image)
+    text, font_scale, thickness = checked_text_args(text, font_scale, thickness)
+    return draw_checked(image, text, _checked_org(org), font_scale, _checked_colour(colour_bgr), thickness)
+
+
+def draw_checked(image, text, org, font_scale, colour, thickness):
+    """:func:`put_text` for arguments already checked: an (H, W, 3) uint8 image, a str, a
+    pair of ints, a float > 0, a tuple of 3 ints 0-255 and an int >= 1."""
+    x, y = org
     if text.isascii():
         cv2.putText(image, text, (x, y), HERSHEY, font_scale, colour, thickness, cv2.LINE_AA)
         return image
@@ -180,7 +186,7 @@ def unicode_font_size(font_scale, thickness=1):
     """The em size in pixels (an int >= 1) non-ASCII text is drawn at for this Hershey
     font_scale and thickness: the largest that fits ASCENT of the em into Hershey's
     height above the baseline and DESCENT into its baseline."""
-    _, font_scale, thickness = _checked_text_args("", font_scale, thickness)
+    _, font_scale, thickness = checked_text_args("", font_scale, thickness)
     (_, height), baseline = cv2.getTextSize("Ag", HERSHEY, font_scale, thickness)
     return max(1, int(min(height / ASCENT, baseline / DESCENT)))
 
@@ -211,7 +217,18 @@ def covered_scripts():
 # --------------------------------------------------------------------------- #
 # Checks
 # --------------------------------------------------------------------------- #
-def _checked_text_args(text, font_scale, thickness):
+def checked_canvas(image):
+    """ValueError unless ``image`` is an (H, W, 3) uint8 BGR array, the only kind text is drawn on."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        shape = getattr(image, "shape", None)
+        dtype = getattr(image, "dtype", type(image).__name__)
+        raise ValueError(f"put_text draws on an (H, W, 3) uint8 BGR image, got {dtype} of shape {shape}: "
+                         "convert it first (cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), image.astype(np.uint8))")
+    return image
+
+
+def checked_text_args(text, font_scale, thickness):
+    """(text, float font_scale, int thickness), or TypeError / ValueError naming the bad one."""
     if not isinstance(text, str):
         raise TypeError(f"text should be a str, got {type(text).__name__} {text!r}: format it first, "
                         "e.g. f\"{label} {score:.2f}\"")
