@@ -158,12 +158,14 @@ def put_text(image, text, org, font_scale, colour_bgr, thickness=1):
     """
     checked_canvas(image)
     text, font_scale, thickness = checked_text_args(text, font_scale, thickness)
-    return draw_checked(image, text, _checked_org(org), font_scale, _checked_colour(colour_bgr), thickness)
+    return draw_checked(image, text, _checked_org(org), font_scale, _checked_colour(colour_bgr), thickness,
+                        _stacklevel=3)
 
 
-def draw_checked(image, text, org, font_scale, colour, thickness):
+def draw_checked(image, text, org, font_scale, colour, thickness, _stacklevel=2):
     """:func:`put_text` for arguments already checked: an (H, W, 3) uint8 image, a str, a
-    pair of ints, a float > 0, a tuple of 3 ints 0-255 and an int >= 1."""
+    pair of ints, a float > 0, a tuple of 3 ints 0-255 and an int >= 1. Its warnings point
+    at the line that called it (at put_text's caller when put_text calls it)."""
     x, y = org
     if text.isascii():
         cv2.putText(image, text, (x, y), HERSHEY, font_scale, colour, thickness, cv2.LINE_AA)
@@ -171,13 +173,13 @@ def draw_checked(image, text, org, font_scale, colour, thickness):
     layout = _layout(text, font_scale, thickness, _has_fontface())
     if layout is None:
         warnings.warn(f"the Noto fonts are not installed, so {text!r} is drawn with Hershey, non-ASCII as "
-                      f"'?': {INSTALL_FONTS}", UserWarning, stacklevel=2)
+                      f"'?': {INSTALL_FONTS}", UserWarning, stacklevel=_stacklevel)
         cv2.putText(image, text, (x, y), HERSHEY, font_scale, colour, thickness, cv2.LINE_AA)
         return image
     if layout.missing:
         named = ", ".join(f"{c!r} (U+{ord(c):04X}, {unicodedata.name(c, 'no name')})" for c in layout.missing)
         warnings.warn(f"no font here covers {named} in {text!r}: drawn as the font's replacement. "
-                      f"The fonts cover {covered_scripts()}", UserWarning, stacklevel=2)
+                      f"The fonts cover {covered_scripts()}", UserWarning, stacklevel=_stacklevel)
     _blend(image, layout.mask, x, y - layout.height, colour)
     return image
 

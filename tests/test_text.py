@@ -217,6 +217,7 @@ def test_an_uncovered_character_warns_naming_it(char, code):
     with pytest.warns(UserWarning, match=re.escape(code)) as caught:
         put_text(image, f"猫 {char}", (5, 35), 1.0, (255, 255, 255), 1)
     assert len(caught) == 1
+    assert caught[0].filename == __file__   # points at the line that called put_text
     message = str(caught[0].message)
     assert "Cyrillic" in message and "emoji" in message   # says what is covered
     assert image.any()                                     # the rest is drawn
