@@ -353,16 +353,16 @@ def test_a_saving_error_in_the_saving_thread_is_raised_in_the_caller(tmp_path, m
     _finished_by_a_rerun(src, tmp_path / "out", 10)
 
 
-class Interrupted(Double):
-    """Ctrl-C during the n-th call of predict."""
+class FailsOnCall(Double):
+    """Raises ``error`` during the n-th call of predict (KeyboardInterrupt: Ctrl-C)."""
 
-    def __init__(self, on_call):
-        self.calls, self.on_call = 0, on_call
+    def __init__(self, on_call, error):
+        self.calls, self.on_call, self.error = 0, on_call, error
 
     def predict(self, images):
         self.calls += 1
         if self.calls == self.on_call:
-            raise KeyboardInterrupt
+            raise self.error
         return super().predict(images)
 
 
@@ -382,7 +382,8 @@ def test_an_interrupted_run_catalogs_only_images_whose_files_exist(on_call, tmp_
     before = threading.active_count()
     _slow_saves(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
-        classify_folder(src, tmp_path / "out", Interrupted(on_call), batch_size=2, progress=False)
+        classify_folder(src, tmp_path / "out", FailsOnCall(on_call, KeyboardInterrupt), batch_size=2,
+                        progress=False)
     assert threading.active_count() == before
     rows = _only_saved_images_are_cataloged(tmp_path / "out")
     # Ctrl-C does not wait for the saves not yet started: at most the batches before it
@@ -390,28 +391,18 @@ def test_an_interrupted_run_catalogs_only_images_whose_files_exist(on_call, tmp_
     _finished_by_a_rerun(src, tmp_path / "out", 10)
 
 
-class Crashing(Double):
-    def __init__(self, on_call):
-        self.calls, self.on_call = 0, on_call
-
-    def predict(self, images):
-        self.calls += 1
-        if self.calls == self.on_call:
-            raise RuntimeError("the runtime crashed")
-        return super().predict(images)
-
-
 @pytest.mark.parametrize("on_call", [1, 3])
 def test_a_model_error_leaves_the_catalog_of_the_plain_order(on_call, tmp_path, monkeypatch):
     src = _colour_folder(tmp_path)
+    crash = RuntimeError("the runtime crashed")
     _slow_saves(monkeypatch)
     with monkeypatch.context() as patch:
         sequential(patch)
         with pytest.raises(RuntimeError, match="crashed"):
-            classify_folder(src, tmp_path / "plain", Crashing(on_call), batch_size=2, progress=False)
+            classify_folder(src, tmp_path / "plain", FailsOnCall(on_call, crash), batch_size=2, progress=False)
     before = threading.active_count()
     with pytest.raises(RuntimeError, match="crashed"):
-        classify_folder(src, tmp_path / "out", Crashing(on_call), batch_size=2, progress=False)
+        classify_folder(src, tmp_path / "out", FailsOnCall(on_call, crash), batch_size=2, progress=False)
     assert threading.active_count() == before
     rows = _only_saved_images_are_cataloged(tmp_path / "out")
     assert [r[0] for r in rows] == [f"p{i:02}.png" for i in range(2 * (on_call - 1))]

@@ -127,8 +127,8 @@ def check_backend_reads(backend: str, file_suffix: str, model_name: str) -> None
     """BackendCannotRunError when ``backend`` does not read files ending in ``file_suffix``."""
     formats = BACKEND_FORMATS[check_backend_name(backend)]
     suffix = file_suffix.lower()
-    if backend not in readers_of(suffix):
-        readers = readers_of(suffix)
+    readers = readers_of(suffix)
+    if backend not in readers:
         raise BackendCannotRunError(
             f"backend {backend!r} reads {', '.join(formats)} files; {model_name!r} is a {suffix} file. "
             f"Backends that read it: {', '.join(map(repr, readers))}"
